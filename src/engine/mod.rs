@@ -1,0 +1,1 @@
+//! The background worker: sends requests, times them, assembles exchanges.

@@ -1,0 +1,326 @@
+//! The spine: one [`Exchange`] is one request and what came back.
+//!
+//! The engine produces it, the store keeps it, the panes show it, the doctor
+//! reasons about it and export writes it. Secrets are already masked in every
+//! `Exchange` (the engine builds the recorded request from masked headers),
+//! so nothing downstream has to remember to redact.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::api::errors::{Failure, FailureKind};
+use crate::api::ratelimit::RateLimitSnapshot;
+use crate::api::types::{Header, MessageResponse, Usage, header_value};
+
+/// Sortable, unique id: milliseconds since the epoch and a random suffix.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ExchangeId(pub String);
+
+impl ExchangeId {
+    pub fn new() -> Self {
+        let millis = Utc::now().timestamp_millis().max(0) as u64;
+        ExchangeId(format!(
+            "ex_{millis:011x}{:06x}",
+            rand::random::<u32>() & 0xff_ffff
+        ))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for ExchangeId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Display for ExchangeId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The request exactly as it went out, with credentials masked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<Header>,
+    pub body: String,
+}
+
+impl RecordedRequest {
+    /// The body parsed as JSON, when it is JSON.
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_str(&self.body).ok()
+    }
+
+    /// The path and query of the URL (`/v1/messages?beta=true`).
+    pub fn path(&self) -> &str {
+        let after_scheme = self
+            .url
+            .split_once("://")
+            .map_or(self.url.as_str(), |(_, rest)| rest);
+        after_scheme.find('/').map_or("/", |i| &after_scheme[i..])
+    }
+}
+
+/// One server-sent event as received, with its arrival time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedEvent {
+    /// Milliseconds since the exchange started.
+    pub at_ms: f64,
+    /// The `event:` name (`message` when the server sent none).
+    pub event: String,
+    pub data: String,
+}
+
+/// What came back, as far as it came.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedResponse {
+    pub status: u16,
+    /// `HTTP/1.1`, `HTTP/2`.
+    pub http_version: String,
+    pub headers: Vec<Header>,
+    /// The raw body (for a stream, the SSE text as received).
+    pub body: String,
+    /// The parsed SSE events of a streaming response, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<RecordedEvent>,
+    /// The message, parsed or assembled from the stream, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<MessageResponse>,
+}
+
+/// How long each phase took, in milliseconds since the exchange started.
+/// A phase that did not happen or could not be measured is `None`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timing {
+    /// DNS lookup, when this exchange opened a new connection by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_ms: Option<f64>,
+    /// Opening the connection: TCP, proxy tunnel and TLS, DNS included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect_ms: Option<f64>,
+    /// True when a pooled connection was reused (so no DNS or connect).
+    #[serde(default)]
+    pub connection_reused: bool,
+    /// Time to response headers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headers_ms: Option<f64>,
+    /// Time to the first content delta of a stream.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_token_ms: Option<f64>,
+    pub total_ms: f64,
+    /// Output tokens per second of generation (after the first token for a
+    /// stream, over the whole exchange otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_tokens_per_sec: Option<f64>,
+}
+
+/// How the exchange ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Outcome {
+    Ok,
+    Failed(Failure),
+    /// Cancelled by the user; the response holds what arrived before that.
+    Cancelled,
+}
+
+impl Outcome {
+    /// The one-word outcome (`ok`, `rate-limited`, `cancelled`, …).
+    pub fn slug(&self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Failed(failure) => failure.kind.slug(),
+            Outcome::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn failure(&self) -> Option<&Failure> {
+        match self {
+            Outcome::Failed(failure) => Some(failure),
+            _ => None,
+        }
+    }
+}
+
+/// One request and everything known about its answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Exchange {
+    pub id: ExchangeId,
+    pub started_at: DateTime<Utc>,
+    /// The profile it was sent with (`demo` in demo mode).
+    pub profile: String,
+    pub request: RecordedRequest,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<RecordedResponse>,
+    pub timing: Timing,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+    #[serde(default)]
+    pub rate_limits: RateLimitSnapshot,
+    pub outcome: Outcome,
+    /// 1 for the first try; retries count up.
+    #[serde(default = "first_attempt")]
+    pub attempt: u32,
+    /// The first attempt's id, on a retry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_of: Option<ExchangeId>,
+}
+
+fn first_attempt() -> u32 {
+    1
+}
+
+impl Exchange {
+    pub fn status(&self) -> Option<u16> {
+        self.response.as_ref().map(|r| r.status)
+    }
+
+    /// The `request-id` the server gave (quote it to support).
+    pub fn request_id(&self) -> Option<&str> {
+        self.outcome
+            .failure()
+            .and_then(|f| f.request_id.as_deref())
+            .or_else(|| {
+                self.response
+                    .as_ref()
+                    .and_then(|r| header_value(&r.headers, "request-id"))
+            })
+    }
+
+    pub fn failure_kind(&self) -> Option<FailureKind> {
+        self.outcome.failure().map(|f| f.kind)
+    }
+
+    /// The short row the history list shows; see [`ExchangeSummary`].
+    pub fn summary(&self) -> ExchangeSummary {
+        let body = self.request.json();
+        let field = |name: &str| body.as_ref().and_then(|b| b.get(name).cloned());
+        ExchangeSummary {
+            id: self.id.clone(),
+            started_at: self.started_at,
+            profile: self.profile.clone(),
+            method: self.request.method.clone(),
+            path: self.request.path().to_owned(),
+            model: field("model").and_then(|m| m.as_str().map(str::to_owned)),
+            stream: field("stream").and_then(|s| s.as_bool()).unwrap_or(false),
+            status: self.status(),
+            outcome: self.outcome.slug().to_owned(),
+            total_ms: self.timing.total_ms,
+            input_tokens: self.usage.as_ref().map(|u| u.input_tokens),
+            output_tokens: self.usage.as_ref().map(|u| u.output_tokens),
+        }
+    }
+}
+
+/// The listing projection of an [`Exchange`]: the columns the history list
+/// needs, so that listing 100k exchanges never loads a body. It is always
+/// made by [`Exchange::summary`] (or read back from the columns the store
+/// wrote from it), never filled in by hand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExchangeSummary {
+    pub id: ExchangeId,
+    pub started_at: DateTime<Utc>,
+    pub profile: String,
+    pub method: String,
+    pub path: String,
+    pub model: Option<String>,
+    pub stream: bool,
+    pub status: Option<u16>,
+    pub outcome: String,
+    pub total_ms: f64,
+    pub input_tokens: Option<u64>,
+    pub output_tokens: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn sample() -> Exchange {
+        Exchange {
+            id: ExchangeId::new(),
+            started_at: Utc::now(),
+            profile: "default".into(),
+            request: RecordedRequest {
+                method: "POST".into(),
+                url: "https://api.anthropic.com/v1/messages?beta=true".into(),
+                headers: vec![Header::new("x-api-key", "sk-ant-…a1b2")],
+                body:
+                    r#"{"model":"claude-sonnet-4-5","max_tokens":16,"stream":true,"messages":[]}"#
+                        .into(),
+            },
+            response: Some(RecordedResponse {
+                status: 200,
+                http_version: "HTTP/2".into(),
+                headers: vec![Header::new("request-id", "req_abc")],
+                body: String::new(),
+                events: vec![],
+                message: None,
+            }),
+            timing: Timing {
+                total_ms: 120.5,
+                ..Timing::default()
+            },
+            usage: Some(Usage {
+                input_tokens: 10,
+                output_tokens: 5,
+                ..Usage::default()
+            }),
+            rate_limits: RateLimitSnapshot::default(),
+            outcome: Outcome::Ok,
+            attempt: 1,
+            retry_of: None,
+        }
+    }
+
+    #[test]
+    fn ids_are_unique_and_sort_by_time() {
+        let a = ExchangeId::new();
+        let b = ExchangeId::new();
+        assert_ne!(a, b);
+        assert!(a.as_str().starts_with("ex_"));
+        assert_eq!(a.as_str().len(), b.as_str().len());
+    }
+
+    #[test]
+    fn summary_reads_model_stream_and_path() {
+        let s = sample().summary();
+        assert_eq!(s.model.as_deref(), Some("claude-sonnet-4-5"));
+        assert!(s.stream);
+        assert_eq!(s.path, "/v1/messages?beta=true");
+        assert_eq!(s.status, Some(200));
+        assert_eq!(s.outcome, "ok");
+        assert_eq!(s.output_tokens, Some(5));
+    }
+
+    #[test]
+    fn request_id_comes_from_the_response_headers() {
+        assert_eq!(sample().request_id(), Some("req_abc"));
+    }
+
+    #[test]
+    fn exchange_round_trips_through_json() {
+        let mut ex = sample();
+        ex.outcome = Outcome::Failed(Failure::transport(FailureKind::Dns, "no such host"));
+        let json = serde_json::to_string(&ex).unwrap();
+        let back: Exchange = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, ex);
+        assert_eq!(back.outcome.slug(), "dns");
+    }
+
+    #[test]
+    fn path_of_odd_urls() {
+        let mut req = sample().request;
+        req.url = "http://127.0.0.1:8080".into();
+        assert_eq!(req.path(), "/");
+        req.url = "/v1/models".into();
+        assert_eq!(req.path(), "/v1/models");
+    }
+}

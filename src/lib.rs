@@ -1,0 +1,18 @@
+//! claudetui: see exactly what goes over the wire to the Anthropic Messages
+//! API, why a request fails, and how much rate-limit headroom is left.
+//!
+//! The crate is a library plus a thin binary. Pure protocol code lives in
+//! [`api`] (no I/O); [`engine`] sends requests and assembles [`Exchange`]s;
+//! [`store`] keeps them; [`mock`] is the embedded Anthropic-compatible server.
+
+pub mod api;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod engine;
+pub mod exchange;
+pub mod logging;
+pub mod mock;
+pub mod store;
+
+pub use exchange::{Exchange, ExchangeId, ExchangeSummary, Outcome};

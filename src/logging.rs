@@ -1,0 +1,1 @@
+//! Logging to a file under the data dir, never to the terminal.

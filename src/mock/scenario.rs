@@ -1,0 +1,6 @@
+//! Scenarios: what the embedded server injects. (Being written.)
+
+#[derive(Debug, Clone, Default)]
+pub struct Scenario {
+    pub name: String,
+}

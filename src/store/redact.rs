@@ -1,0 +1,167 @@
+//! Masking secrets before anything is shown, logged or written.
+//!
+//! A key is shown as `sk-ant-…a1b2`: enough to tell two keys apart, never
+//! enough to use one. Header values of the credential headers are masked
+//! whatever they look like; elsewhere anything that looks like an Anthropic
+//! key (`sk-ant-…`) is masked wherever it appears.
+
+use std::borrow::Cow;
+
+use memchr::memmem;
+
+use crate::api::types::Header;
+
+/// Headers whose value is a credential, whatever it looks like.
+pub const SECRET_HEADERS: [&str; 3] = ["x-api-key", "authorization", "proxy-authorization"];
+
+const KEY_PREFIX: &str = "sk-ant-";
+
+/// `sk-ant-…a1b2` for an Anthropic key, `…a1b2` for any other secret of 12
+/// characters or more, and `…` for shorter ones (too short to show a tail).
+pub fn mask_secret(secret: &str) -> String {
+    let secret = secret.trim();
+    let tail: String = {
+        let chars: Vec<char> = secret.chars().collect();
+        if chars.len() >= 12 {
+            chars[chars.len() - 4..].iter().collect()
+        } else {
+            String::new()
+        }
+    };
+    if secret.starts_with(KEY_PREFIX) {
+        format!("{KEY_PREFIX}…{tail}")
+    } else {
+        format!("…{tail}")
+    }
+}
+
+/// Masks a credential header's value, keeping an auth scheme such as
+/// `Bearer` visible because it tells how the key was sent.
+pub fn mask_header_value(value: &str) -> String {
+    match value.split_once(' ') {
+        Some((scheme, token)) if !token.trim().is_empty() => {
+            format!("{scheme} {}", mask_secret(token))
+        }
+        _ => mask_secret(value),
+    }
+}
+
+pub fn is_secret_header(name: &str) -> bool {
+    SECRET_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
+}
+
+/// Masks credential headers whole and any key-looking text in the others.
+pub fn redact_headers(headers: &[Header]) -> Vec<Header> {
+    headers
+        .iter()
+        .map(|h| {
+            let value = if is_secret_header(&h.name) {
+                mask_header_value(&h.value)
+            } else {
+                redact_text(&h.value).into_owned()
+            };
+            Header::new(h.name.clone(), value)
+        })
+        .collect()
+}
+
+fn is_key_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+}
+
+/// Replaces every `sk-ant-…` token in `text` with its masked form. Already
+/// masked text is left as it is, so redacting twice changes nothing.
+pub fn redact_text(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let finder = memmem::Finder::new(KEY_PREFIX);
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    for start in finder.find_iter(bytes) {
+        if start < copied {
+            continue;
+        }
+        let body_start = start + KEY_PREFIX.len();
+        let end = body_start
+            + bytes[body_start..]
+                .iter()
+                .take_while(|b| is_key_char(**b))
+                .count();
+        if end == body_start {
+            continue;
+        }
+        let buf = out.get_or_insert_with(|| String::with_capacity(text.len()));
+        buf.push_str(&text[copied..start]);
+        buf.push_str(&mask_secret(&text[start..end]));
+        copied = end;
+    }
+    match out {
+        Some(mut buf) => {
+            buf.push_str(&text[copied..]);
+            Cow::Owned(buf)
+        }
+        None => Cow::Borrowed(text),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-zz-a1b2";
+
+    #[test]
+    fn masks_keep_only_the_last_four() {
+        assert_eq!(mask_secret(KEY), "sk-ant-…a1b2");
+        assert_eq!(mask_secret(&format!("  {KEY}\n")), "sk-ant-…a1b2");
+        assert_eq!(mask_secret("abcdefghijkl9876"), "…9876");
+        assert_eq!(mask_secret("short"), "…");
+        assert_eq!(mask_secret(""), "…");
+    }
+
+    #[test]
+    fn header_values_keep_their_scheme() {
+        assert_eq!(
+            mask_header_value(&format!("Bearer {KEY}")),
+            "Bearer sk-ant-…a1b2"
+        );
+        assert_eq!(mask_header_value(KEY), "sk-ant-…a1b2");
+        assert_eq!(
+            mask_header_value("Basic dXNlcjpwYXNzd29yZA=="),
+            "Basic …ZA=="
+        );
+    }
+
+    #[test]
+    fn redact_headers_masks_credentials_and_stray_keys() {
+        let headers = vec![
+            Header::new("X-Api-Key", KEY),
+            Header::new("authorization", format!("Bearer {KEY}")),
+            Header::new("Proxy-Authorization", "Basic c2VjcmV0OnNlY3JldA=="),
+            Header::new("x-custom", format!("token={KEY}")),
+            Header::new("content-type", "application/json"),
+        ];
+        let out = redact_headers(&headers);
+        let joined = format!("{out:?}");
+        assert!(!joined.contains(&KEY[10..30]), "{joined}");
+        assert!(!joined.contains("c2VjcmV0"), "{joined}");
+        assert_eq!(out[3].value, "token=sk-ant-…a1b2");
+        assert_eq!(out[4].value, "application/json");
+    }
+
+    #[test]
+    fn redact_text_finds_every_key_and_is_idempotent() {
+        let text = format!(r#"{{"a":"{KEY}","b":"x {KEY} y","c":"sk-ant-"}}"#);
+        let once = redact_text(&text).into_owned();
+        assert!(!once.contains(&KEY[10..]), "{once}");
+        assert_eq!(once.matches("sk-ant-…a1b2").count(), 2);
+        assert!(once.contains(r#""c":"sk-ant-""#));
+        assert_eq!(redact_text(&once), once);
+        assert!(matches!(redact_text("nothing here"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn redact_text_handles_unicode_around_keys() {
+        let text = format!("é{KEY}ü");
+        assert_eq!(redact_text(&text), "ésk-ant-…a1b2ü");
+    }
+}
