@@ -1,1 +1,246 @@
-//! Command-line definitions (clap).
+//! Command-line definitions (clap). What each command does lives in
+//! [`crate::commands`].
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The port `claudetui mock` listens on unless told otherwise; fixed so an
+/// SDK or Claude Code can be pointed at it once and for all.
+pub const DEFAULT_MOCK_PORT: u16 = 4747;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "claudetui",
+    version,
+    about = "See exactly what goes over the wire to the Anthropic Messages API, why a request fails, and how much rate-limit headroom is left.",
+    after_help = "Configuration: ~/.config/claudetui/config.toml (see config.example.toml). \
+Environment: ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN, ANTHROPIC_BASE_URL, HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE.\n\
+Exit codes: 0 ok, 1 the API answered with an error, 2 usage or configuration error, 3 network/transport error."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    /// Run the dashboard against the embedded demo server (no key, no network).
+    #[arg(long)]
+    pub demo: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every command accepts.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// Profile from the config file to use.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Config file to read instead of the default.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Where history and logs are kept.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// API base URL (host only, e.g. https://api.anthropic.com).
+    #[arg(long, global = true, value_name = "URL")]
+    pub base_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Send one request and print the answer (text streams as it arrives).
+    Send(SendArgs),
+    /// Run the embedded Anthropic-compatible server.
+    Mock(MockArgs),
+    /// Look at past exchanges.
+    History {
+        #[command(subcommand)]
+        command: HistoryCommand,
+    },
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct SendArgs {
+    /// Request body: a JSON file, or - for standard input. Without it the
+    /// built-in sample request is sent.
+    #[arg(value_name = "FILE|-")]
+    pub file: Option<String>,
+
+    /// Set the body's `model`.
+    #[arg(long)]
+    pub model: Option<String>,
+
+    /// Set the body's `max_tokens`.
+    #[arg(long, value_name = "N")]
+    pub max_tokens: Option<u64>,
+
+    /// Set `"stream": true`.
+    #[arg(long, conflicts_with = "no_stream")]
+    pub stream: bool,
+
+    /// Set `"stream": false`.
+    #[arg(long)]
+    pub no_stream: bool,
+
+    /// Print the whole exchange as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Send even when the file is not valid JSON (to reproduce a 400).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Retry up to N times with the official SDKs' policy (default: no retries, so failures show as they are).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub retries: u32,
+
+    /// Path and query to send to, on the base URL.
+    #[arg(long, default_value = "/v1/messages")]
+    pub path: String,
+
+    /// HTTP method.
+    #[arg(long, default_value = "POST")]
+    pub method: String,
+
+    /// Extra header, `Name: value` (repeatable).
+    #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+
+    /// Answer HOST with ADDR instead of asking DNS, like curl --resolve (repeatable).
+    #[arg(long, value_name = "HOST:ADDR")]
+    pub resolve: Vec<String>,
+
+    /// Do not keep this exchange in the history.
+    #[arg(long)]
+    pub no_history: bool,
+}
+
+impl SendArgs {
+    /// `Some(true)` / `Some(false)` when a flag sets `stream`.
+    pub fn stream_override(&self) -> Option<bool> {
+        match (self.stream, self.no_stream) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct MockArgs {
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = DEFAULT_MOCK_PORT)]
+    pub port: u16,
+
+    /// Address to listen on. Anything but loopback exposes the server (which
+    /// accepts any key) to the network.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+
+    /// Scenario: a built-in name or a TOML file.
+    #[arg(long, default_value = "default", value_name = "NAME|FILE")]
+    pub scenario: String,
+
+    /// Multiply every scenario delay (0 turns pacing off).
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+
+    /// List the built-in scenarios and exit.
+    #[arg(long)]
+    pub list_scenarios: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// List exchanges, newest first.
+    List(HistoryListArgs),
+    /// Show one exchange in full.
+    Show {
+        /// Exchange id (a unique prefix is enough).
+        id: String,
+        /// Print it as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export one exchange.
+    Export {
+        /// Exchange id (a unique prefix is enough).
+        id: String,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Curl)]
+        format: ExportFormat,
+        /// Write to FILE instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct HistoryListArgs {
+    /// Only exchanges whose path, model, outcome, profile or ids contain TEXT.
+    pub text: Option<String>,
+    /// How many to show.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Only this outcome (ok, bad-request, auth, rate-limited, overloaded, …).
+    #[arg(long)]
+    pub outcome: Option<String>,
+    /// Only this HTTP status.
+    #[arg(long)]
+    pub status: Option<u16>,
+    /// Only this model.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Print JSON lines instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// A curl command (the key is read from $ANTHROPIC_API_KEY).
+    Curl,
+    /// HTTP Archive 1.2.
+    Har,
+    /// The exchange as claudetui records it.
+    Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_flags_work_after_the_subcommand() {
+        let cli = Cli::try_parse_from([
+            "claudetui",
+            "send",
+            "req.json",
+            "--profile",
+            "work",
+            "--stream",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.profile.as_deref(), Some("work"));
+        let Some(Command::Send(args)) = cli.command else {
+            panic!("not send")
+        };
+        assert_eq!(args.file.as_deref(), Some("req.json"));
+        assert_eq!(args.stream_override(), Some(true));
+    }
+
+    #[test]
+    fn stream_flags_conflict() {
+        assert!(Cli::try_parse_from(["claudetui", "send", "--stream", "--no-stream"]).is_err());
+    }
+}

@@ -1,1 +1,58 @@
-fn main() {}
+//! The binary: parse the command line, dispatch, turn the result into an
+//! exit code. Everything else lives in the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use claudetui::cli::{Cli, Command};
+use claudetui::commands::{self, Context, Exit, send::Output};
+use claudetui::config::Env;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(exit) => ExitCode::from(exit.code()),
+        Err(error) => {
+            eprintln!("claudetui: {error:#}");
+            ExitCode::from(Exit::Usage.code())
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<Exit> {
+    let env = Env::from_process();
+    let log_filter = env.get("CLAUDETUI_LOG").map(str::to_owned);
+    let ctx = Context::new(&cli.global, env)?;
+    let _log = claudetui::logging::init(&ctx.paths.log_dir(), log_filter.as_deref());
+    let runtime = tokio::runtime::Runtime::new()?;
+    let (mut stdout, mut stderr) = (std::io::stdout(), std::io::stderr());
+    let exit = match &cli.command {
+        Some(Command::Send(args)) => {
+            let io = Output {
+                out: &mut stdout,
+                err: &mut stderr,
+            };
+            runtime.block_on(commands::send::run(&ctx, args, &mut std::io::stdin(), io))?
+        }
+        Some(Command::Mock(args)) => runtime.block_on(commands::mock::run(args, &mut stdout))?,
+        Some(Command::History { command }) => {
+            commands::history::run(&ctx, command, &mut stdout, &mut stderr)?
+        }
+        None => {
+            let what = if cli.demo {
+                "claudetui --demo"
+            } else {
+                "claudetui"
+            };
+            eprintln!(
+                "{what}: the dashboard is not built yet. What works today:\n  \
+                 claudetui mock                  run the embedded Anthropic-compatible server\n  \
+                 claudetui send [FILE|-]         send a request (try --base-url http://127.0.0.1:4747 with the mock)\n  \
+                 claudetui history list          look at past exchanges"
+            );
+            Exit::Usage
+        }
+    };
+    Ok(exit)
+}

@@ -242,7 +242,8 @@ mod tests {
 
     #[test]
     fn retry_after_forms() {
-        let cases: &[(&[(&str, &str)], Option<f64>)] = &[
+        type Case<'a> = (&'a [(&'a str, &'a str)], Option<f64>);
+        let cases: &[Case] = &[
             (&[("retry-after", "7")], Some(7.0)),
             (&[("retry-after", "1.5")], Some(1.5)),
             (

@@ -1,0 +1,265 @@
+//! The request the engine sends: built from a profile, checked before it
+//! leaves, and recorded with its credential masked.
+
+use std::time::Duration;
+
+use reqwest::header::{HeaderName, HeaderValue};
+
+use crate::api::types::Header;
+use crate::config::{Credential, CredentialKind, Profile};
+use crate::exchange::RecordedRequest;
+use crate::store::redact::{mask_header_value, redact_text};
+
+use super::client::ClientSettings;
+
+pub const USER_AGENT: &str = concat!("claudetui/", env!("CARGO_PKG_VERSION"));
+
+/// Why a request could not be built; nothing was sent.
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    #[error(
+        "header `{name}` cannot be sent: {why}. Remove control characters, newlines and surrounding quotes from its value"
+    )]
+    InvalidHeader { name: String, why: String },
+    #[error(
+        "the URL `{url}` is not valid: {why}. Check the base URL (a full http:// or https:// address)"
+    )]
+    InvalidUrl { url: String, why: String },
+    #[error("method `{0}` is not an HTTP method")]
+    InvalidMethod(String),
+}
+
+/// Everything needed to send one request. The credential travels apart
+/// from the other headers so it can only reach the wire, never a record.
+#[derive(Debug, Clone)]
+pub struct OutgoingRequest {
+    pub profile: String,
+    pub method: String,
+    pub url: String,
+    /// Every header but the credential, in the order they are sent.
+    pub headers: Vec<Header>,
+    pub credential: Option<Credential>,
+    pub body: String,
+    pub client: ClientSettings,
+    pub timeout: Duration,
+}
+
+impl OutgoingRequest {
+    /// A request to `path` (`/v1/messages`, `/v1/models?limit=5`) on the
+    /// profile's base URL with the headers the profile says to send.
+    pub fn for_profile(
+        profile: &Profile,
+        method: &str,
+        path: &str,
+        body: String,
+    ) -> Result<Self, RequestError> {
+        let mut headers = vec![
+            Header::new("accept", "application/json"),
+            Header::new("anthropic-version", profile.anthropic_version.value.clone()),
+            Header::new("user-agent", USER_AGENT),
+        ];
+        if !body.is_empty() {
+            headers.insert(0, Header::new("content-type", "application/json"));
+        }
+        if !profile.anthropic_beta.is_empty() {
+            headers.push(Header::new(
+                "anthropic-beta",
+                profile.anthropic_beta.join(","),
+            ));
+        }
+        headers.extend(profile.custom_headers.iter().cloned());
+        let request = OutgoingRequest {
+            profile: profile.name.clone(),
+            method: method.to_ascii_uppercase(),
+            url: join_url(&profile.base_url.value, path),
+            headers,
+            credential: profile.credential.clone(),
+            body,
+            client: ClientSettings::for_profile(profile),
+            timeout: profile.timeout,
+        };
+        request.check()?;
+        Ok(request)
+    }
+
+    /// Sets a header, replacing any earlier value of the same name.
+    pub fn set_header(&mut self, name: &str, value: &str) {
+        self.headers.retain(|h| !h.name.eq_ignore_ascii_case(name));
+        self.headers.push(Header::new(name, value));
+    }
+
+    /// Verifies every header and the URL can go on the wire, so a bad key
+    /// (a pasted newline, say) is reported before anything is sent.
+    pub fn check(&self) -> Result<(), RequestError> {
+        reqwest::Method::from_bytes(self.method.as_bytes())
+            .map_err(|_| RequestError::InvalidMethod(self.method.clone()))?;
+        reqwest::Url::parse(&self.url).map_err(|e| RequestError::InvalidUrl {
+            url: self.url.clone(),
+            why: e.to_string(),
+        })?;
+        for header in self.wire_headers() {
+            HeaderName::from_bytes(header.name.as_bytes()).map_err(|_| {
+                RequestError::InvalidHeader {
+                    name: header.name.clone(),
+                    why: "the name has characters a header name cannot have".into(),
+                }
+            })?;
+            HeaderValue::from_str(&header.value).map_err(|_| RequestError::InvalidHeader {
+                name: header.name.clone(),
+                why: invalid_value_reason(&header.value),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The headers as sent, credential included. Only the engine calls this.
+    pub(crate) fn wire_headers(&self) -> Vec<Header> {
+        let mut headers = self.headers.clone();
+        if let Some(credential) = &self.credential {
+            headers.push(credential_header(credential));
+        }
+        headers
+    }
+
+    /// The request as recorded: the credential masked, stray keys in other
+    /// headers or the body masked too.
+    pub fn recorded(&self) -> RecordedRequest {
+        let mut headers: Vec<Header> = self
+            .headers
+            .iter()
+            .map(|h| Header::new(h.name.clone(), redact_text(&h.value).into_owned()))
+            .collect();
+        if let Some(credential) = &self.credential {
+            let header = credential_header(credential);
+            headers.push(Header::new(header.name, mask_header_value(&header.value)));
+        }
+        if !self.body.is_empty() {
+            headers.push(Header::new("content-length", self.body.len().to_string()));
+        }
+        RecordedRequest {
+            method: self.method.clone(),
+            url: redact_text(&self.url).into_owned(),
+            headers,
+            body: redact_text(&self.body).into_owned(),
+        }
+    }
+}
+
+fn credential_header(credential: &Credential) -> Header {
+    match credential.kind {
+        CredentialKind::ApiKey => Header::new("x-api-key", credential.secret.expose()),
+        CredentialKind::Bearer => Header::new(
+            "authorization",
+            format!("Bearer {}", credential.secret.expose()),
+        ),
+    }
+}
+
+/// Says what is wrong with a header value without repeating it (it may be
+/// a key).
+fn invalid_value_reason(value: &str) -> String {
+    if value.contains('\n') || value.contains('\r') {
+        "the value contains a line break (a key copied with its trailing newline?)".into()
+    } else if value.chars().any(|c| c.is_control()) {
+        "the value contains a control character".into()
+    } else {
+        "the value has characters that cannot be sent in a header".into()
+    }
+}
+
+/// Joins a base URL and a path without doubling or dropping the slash.
+pub fn join_url(base: &str, path: &str) -> String {
+    let base = base.trim_end_matches('/');
+    if path.is_empty() {
+        return base.to_owned();
+    }
+    if path.starts_with('/') {
+        format!("{base}{path}")
+    } else {
+        format!("{base}/{path}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Secret, Source};
+
+    fn request_with_key(key: &str, kind: CredentialKind) -> OutgoingRequest {
+        OutgoingRequest {
+            profile: "test".into(),
+            method: "POST".into(),
+            url: "https://api.anthropic.com/v1/messages".into(),
+            headers: vec![Header::new("anthropic-version", "2023-06-01")],
+            credential: Some(Credential {
+                kind,
+                secret: Secret::new(key),
+                source: Source::Env("ANTHROPIC_API_KEY".into()),
+            }),
+            body: format!(r#"{{"note":"{key}"}}"#),
+            client: ClientSettings::default(),
+            timeout: Duration::from_secs(5),
+        }
+    }
+
+    const KEY: &str = "sk-ant-api03-0123456789abcdefghijklmnopqrstuvwxyz-WXYZ";
+
+    #[test]
+    fn recorded_request_never_holds_the_key() {
+        for kind in [CredentialKind::ApiKey, CredentialKind::Bearer] {
+            let recorded = request_with_key(KEY, kind).recorded();
+            let text = serde_json::to_string(&recorded).unwrap();
+            assert!(!text.contains(&KEY[8..]), "{text}");
+            assert!(text.contains("sk-ant-…WXYZ"), "{text}");
+        }
+    }
+
+    #[test]
+    fn wire_headers_carry_the_credential_in_the_profile_form() {
+        let api = request_with_key(KEY, CredentialKind::ApiKey).wire_headers();
+        assert!(api.iter().any(|h| h.name == "x-api-key" && h.value == KEY));
+        let bearer = request_with_key(KEY, CredentialKind::Bearer).wire_headers();
+        assert!(
+            bearer
+                .iter()
+                .any(|h| h.name == "authorization" && h.value == format!("Bearer {KEY}"))
+        );
+    }
+
+    #[test]
+    fn a_key_with_a_newline_is_refused_without_echoing_it() {
+        let err = request_with_key(&format!("{KEY}\n"), CredentialKind::ApiKey)
+            .check()
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("line break"), "{text}");
+        assert!(!text.contains(&KEY[8..]), "{text}");
+    }
+
+    #[test]
+    fn urls_join_cleanly() {
+        assert_eq!(
+            join_url("https://a.test/", "/v1/messages"),
+            "https://a.test/v1/messages"
+        );
+        assert_eq!(
+            join_url("https://a.test", "v1/models"),
+            "https://a.test/v1/models"
+        );
+        assert_eq!(
+            join_url("https://a.test/gw/", "/v1/messages"),
+            "https://a.test/gw/v1/messages"
+        );
+        assert_eq!(join_url("https://a.test/", ""), "https://a.test");
+    }
+
+    #[test]
+    fn bad_urls_and_methods_are_refused() {
+        let mut req = request_with_key(KEY, CredentialKind::ApiKey);
+        req.url = "api.anthropic.com/v1/messages".into();
+        assert!(matches!(req.check(), Err(RequestError::InvalidUrl { .. })));
+        let mut req = request_with_key(KEY, CredentialKind::ApiKey);
+        req.method = "PO ST".into();
+        assert!(matches!(req.check(), Err(RequestError::InvalidMethod(_))));
+    }
+}
