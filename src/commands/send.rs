@@ -87,6 +87,7 @@ fn request_body(
     stdin: &mut dyn Read,
 ) -> Result<String, CommandError> {
     let (text, origin) = match args.file.as_deref() {
+        None if !method_has_body(&args.method) => return Ok(String::new()),
         None => (
             SAMPLE_REQUEST.replace("claude-sonnet-4-5", &profile.default_model.value),
             "the built-in sample".to_owned(),
@@ -127,6 +128,13 @@ fn request_body(
             )))
         }
     }
+}
+
+/// GET, HEAD and friends go without the sample body when no file is given.
+fn method_has_body(method: &str) -> bool {
+    !["GET", "HEAD", "DELETE", "OPTIONS"]
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(method))
 }
 
 /// Applies `--model`, `--max-tokens` and `--stream`, keeping key order.

@@ -182,7 +182,11 @@ mod tests {
         let probe = Probe::default();
         // As inside reqwest: resolve() is called while the scoped future runs.
         let addrs: Vec<SocketAddr> = probe
-            .scope(async { TimingResolver::default().resolve("localhost".parse().unwrap()).await })
+            .scope(async {
+                TimingResolver::default()
+                    .resolve("localhost".parse().unwrap())
+                    .await
+            })
             .await
             .unwrap()
             .collect();
