@@ -1103,7 +1103,11 @@ fn prompt_too_long_uses_the_estimate() {
         format!("prompt is too long: {estimate} tokens > 200000 maximum")
     );
     let counted = validate_count_tokens_request(&messages(vec![user(json!(text))]));
-    assert!(!counted.iter().any(|p| p.message.starts_with("prompt is too long")));
+    assert!(
+        !counted
+            .iter()
+            .any(|p| p.message.starts_with("prompt is too long"))
+    );
     let fits = with(json!({"model": "claude-opus-4-8", "messages": [user(json!(text))]}));
     assert!(first_error(&validate_messages_request(&fits)).is_none());
 }

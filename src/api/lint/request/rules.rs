@@ -8,6 +8,17 @@ use super::{At, Checker, MIN_THINKING_BUDGET, quoted_list, top};
 use crate::api::lint::Endpoint;
 use crate::api::models::{self, Lifecycle, ModelSpec, Sampling, ThinkingModes};
 
+// The API's own sentences, kept together so they are easy to compare with
+// what the API answers.
+const BOTH_SAMPLING: &str =
+    "`temperature` and `top_p` cannot both be specified for this model. Please use only one.";
+const MANUAL_THINKING_UNSUPPORTED: &str = "\"thinking.type.enabled\" is not supported for this model. Use \"thinking.type.adaptive\" and \"output_config.effort\" to control thinking behavior.";
+// unverified: exact wording.
+const BUDGET_NOT_BELOW_MAX_TOKENS: &str = "`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size";
+const PREFILL_UNSUPPORTED: &str = "This model does not support assistant message prefill. The conversation must end with a user message.";
+const EMPTY_CONTENT: &str =
+    "all messages must have non-empty content except for the optional final assistant message";
+
 impl Checker<'_> {
     // ----- phase 4: rules across fields and against the model --------------
 
@@ -80,7 +91,12 @@ impl Checker<'_> {
         }
         if set.contains(&"temperature") && set.contains(&"top_p") {
             if sampling == Some(Sampling::TemperatureOrTopP) {
-                self.error_at(&At::default(), &top("top_p"), "`temperature` and `top_p` cannot both be specified for this model. Please use only one.", "Remove one of them (usually top_p).");
+                self.error_at(
+                    &At::default(),
+                    &top("top_p"),
+                    BOTH_SAMPLING,
+                    "Remove one of them (usually top_p).",
+                );
             } else {
                 self.warning(&top("top_p"), 200, "temperature and top_p are both set", "Anthropic recommends changing only one of them; newer models reject both together.");
             }
@@ -110,7 +126,7 @@ impl Checker<'_> {
             (ThinkingModes::AdaptiveOnly, "enabled") => self.error_at(
                 &root,
                 type_at,
-                "\"thinking.type.enabled\" is not supported for this model. Use \"thinking.type.adaptive\" and \"output_config.effort\" to control thinking behavior.",
+                MANUAL_THINKING_UNSUPPORTED,
                 "Use \"thinking\": {\"type\": \"adaptive\"} and set \"output_config\": {\"effort\": …} instead of budget_tokens.",
             ),
             // unverified: wording.
@@ -138,7 +154,7 @@ impl Checker<'_> {
             self.error_at(
                     &At::default(),
                     &top("max_tokens"),
-                    "`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size",
+                    BUDGET_NOT_BELOW_MAX_TOKENS,
                     format!("Raise max_tokens above {budget} (thinking counts toward it), or lower budget_tokens."),
                 );
         }
@@ -264,8 +280,16 @@ impl Checker<'_> {
         let role = message.get("role").and_then(Value::as_str);
         let final_assistant = last && role == Some("assistant");
         match message.get("content") {
-            Some(Value::String(s)) if s.is_empty() && !final_assistant => self.error(at, "all messages must have non-empty content except for the optional final assistant message", "Give the message some content, or remove it."),
-            Some(Value::Array(blocks)) if blocks.is_empty() && !final_assistant => self.error(at, "all messages must have non-empty content except for the optional final assistant message", "Give the message at least one block, or remove it."),
+            Some(Value::String(s)) if s.is_empty() && !final_assistant => self.error(
+                at,
+                EMPTY_CONTENT,
+                "Give the message some content, or remove it.",
+            ),
+            Some(Value::Array(blocks)) if blocks.is_empty() && !final_assistant => self.error(
+                at,
+                EMPTY_CONTENT,
+                "Give the message at least one block, or remove it.",
+            ),
             Some(Value::Array(blocks)) => {
                 for (j, block) in blocks.iter().enumerate() {
                     if block.get("type").and_then(Value::as_str) != Some("text") {
@@ -273,9 +297,19 @@ impl Checker<'_> {
                     }
                     let text_at = at.key("content").idx(j).key("text");
                     match block.get("text").and_then(Value::as_str) {
-                        Some("") => self.error_at(&top("messages"), &text_at, "text content blocks must be non-empty", "Remove the empty text block or give it text."),
+                        Some("") => self.error_at(
+                            &top("messages"),
+                            &text_at,
+                            "text content blocks must be non-empty",
+                            "Remove the empty text block or give it text.",
+                        ),
                         // unverified: wording.
-                        Some(t) if t.trim().is_empty() && !final_assistant => self.error_at(&top("messages"), &text_at, "text content blocks must contain non-whitespace text", "Remove the blank text block or give it text."),
+                        Some(t) if t.trim().is_empty() && !final_assistant => self.error_at(
+                            &top("messages"),
+                            &text_at,
+                            "text content blocks must contain non-whitespace text",
+                            "Remove the blank text block or give it text.",
+                        ),
                         _ => {}
                     }
                 }
@@ -403,7 +437,7 @@ impl Checker<'_> {
         }
         let at = top("messages").idx(index);
         if self.model.is_some_and(|m| !m.prefill) {
-            self.error_at(&At::default(), &at, "This model does not support assistant message prefill. The conversation must end with a user message.", "Remove the final assistant message; steer the format with the system prompt or output_config.format instead.");
+            self.error_at(&At::default(), &at, PREFILL_UNSUPPORTED, "Remove the final assistant message; steer the format with the system prompt or output_config.format instead.");
             return;
         }
         if final_text(last).is_some_and(|t| t != t.trim_end()) {
