@@ -1,9 +1,21 @@
 //! Validation of a Messages request body: one implementation shared by the
 //! embedded server (which answers the first error the way the API does),
-//! `claudetui send`, the composer and `claudetui lint`. (Being written.)
+//! `claudetui send`, the composer and `claudetui lint`.
+//!
+//! Wording follows the API: pydantic-style type errors (`Input should be a
+//! valid integer`) and the API's own sentences (`messages: text content
+//! blocks must be non-empty`). Where a sentence could not be checked against
+//! a real answer, the rule that emits it says `// unverified`.
+
+mod json;
+mod request;
+mod tokens;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+pub use json::parse_json;
+pub use tokens::estimate_input_tokens;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -12,6 +24,23 @@ pub enum Severity {
     Error,
     /// Legal, but probably a mistake.
     Warning,
+}
+
+/// One step into a JSON document: an object key or an array index.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PathSegment {
+    Index(usize),
+    Key(String),
+}
+
+impl std::fmt::Display for PathSegment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PathSegment::Index(i) => write!(f, "{i}"),
+            PathSegment::Key(k) => f.write_str(k),
+        }
+    }
 }
 
 /// One problem in a request body.
@@ -25,8 +54,15 @@ pub struct Problem {
     pub message: String,
     /// What to do about it.
     pub fix: String,
-    /// The status the API answers this with (400, or 404 for an unknown model).
+    /// The status the API answers this with (400, or 404 for an unknown
+    /// model; 200 for a warning the API accepts silently).
     pub status: u16,
+    /// Where in the body the problem sits, segment by segment. Usually the
+    /// same place as `path`, but deeper when the API names a coarser path
+    /// (`messages: text content blocks must be non-empty` points at the
+    /// empty block), and set when `path` is empty. Walk it with [`walk`].
+    #[serde(default)]
+    pub location: Vec<PathSegment>,
 }
 
 impl Problem {
@@ -38,27 +74,147 @@ impl Problem {
             format!("{}: {}", self.path, self.message)
         }
     }
+
+    /// The API's `error.type` for this problem.
+    pub fn error_type(&self) -> &'static str {
+        match self.status {
+            404 => "not_found_error",
+            413 => "request_too_large",
+            _ => "invalid_request_error",
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// `location` as an RFC 6901 JSON pointer (`/messages/1/content`), for
+    /// `serde_json::Value::pointer`.
+    pub fn json_pointer(&self) -> String {
+        json_pointer(&self.location)
+    }
+}
+
+/// Which endpoint a body is meant for: they accept different fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Endpoint {
+    /// `POST /v1/messages`.
+    #[default]
+    Messages,
+    /// `POST /v1/messages/count_tokens`: no `max_tokens`, `stream`,
+    /// `metadata`, `stop_sequences`, `service_tier` or sampling fields.
+    CountTokens,
+}
+
+/// What the lint needs to know beyond the body.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LintOptions {
+    pub endpoint: Endpoint,
+    /// The `anthropic-version` header that goes with the body, when known.
+    /// `2026-10-21` removed `temperature`, `top_p` and `top_k`.
+    pub anthropic_version: Option<String>,
 }
 
 /// Where and why a body is not JSON.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[error("line {line}, column {column}: {message}")]
 pub struct JsonSyntaxError {
+    /// 1-based; only `\n` starts a line, as in Python.
     pub line: usize,
+    /// 1-based, counted in characters.
     pub column: usize,
     /// Character offset from the start (the API quotes it as `char N`).
     pub char_offset: usize,
+    /// The parser's complaint in the API's words
+    /// (`unexpected control character in string`).
     pub message: String,
     /// A hint for the classic causes (trailing comma, smart quotes, …).
     pub hint: Option<String>,
 }
 
-/// Parses a body, naming line and column on failure.
-pub fn parse_json(_text: &str) -> Result<Value, JsonSyntaxError> {
-    todo!()
+impl JsonSyntaxError {
+    /// The 400 message the API answers a body that is not JSON with.
+    pub fn api_message(&self) -> String {
+        invalid_json_message(&self.message, self.line, self.column, self.char_offset)
+    }
+}
+
+/// `The request body is not valid JSON: <detail>: line L column C (char N)`.
+pub fn invalid_json_message(
+    detail: &str,
+    line: usize,
+    column: usize,
+    char_offset: usize,
+) -> String {
+    format!(
+        "The request body is not valid JSON: {detail}: line {line} column {column} (char {char_offset})"
+    )
 }
 
 /// Every problem in a Messages request body, errors first.
-pub fn validate_messages_request(_body: &Value) -> Vec<Problem> {
-    todo!()
+pub fn validate_messages_request(body: &Value) -> Vec<Problem> {
+    validate(body, &LintOptions::default())
 }
+
+/// Every problem in a `count_tokens` body, errors first. `max_tokens` and
+/// `stream` are unknown fields there, as the API says.
+pub fn validate_count_tokens_request(body: &Value) -> Vec<Problem> {
+    let options = LintOptions {
+        endpoint: Endpoint::CountTokens,
+        ..LintOptions::default()
+    };
+    validate(body, &options)
+}
+
+/// Every problem in a body for the endpoint and version in `options`:
+/// errors first, each group in the order the API reports them (the shape of
+/// the body, required fields, field values, unknown fields, then the rules
+/// that relate fields to each other and to the model).
+pub fn validate(body: &Value, options: &LintOptions) -> Vec<Problem> {
+    let mut problems = request::check(body, options);
+    // Stable: keeps the API's order inside each severity.
+    problems.sort_by_key(|p| p.severity != Severity::Error);
+    request::explain_openai_once(&mut problems);
+    problems
+}
+
+/// The problem the API would answer with, if any.
+pub fn first_error(problems: &[Problem]) -> Option<&Problem> {
+    problems.iter().find(|p| p.is_error())
+}
+
+/// The value at `location` in `body`, if it is there.
+pub fn walk<'a>(body: &'a Value, location: &[PathSegment]) -> Option<&'a Value> {
+    location
+        .iter()
+        .try_fold(body, |value, segment| match segment {
+            PathSegment::Index(i) => value.get(*i),
+            PathSegment::Key(k) => value.get(k.as_str()),
+        })
+}
+
+/// `location` as an RFC 6901 JSON pointer.
+pub fn json_pointer(location: &[PathSegment]) -> String {
+    location
+        .iter()
+        .map(|segment| {
+            format!(
+                "/{}",
+                segment.to_string().replace('~', "~0").replace('/', "~1")
+            )
+        })
+        .collect()
+}
+
+/// `location` dotted the way the API writes paths.
+pub fn dotted(location: &[PathSegment]) -> String {
+    location
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+#[cfg(test)]
+mod tests;
