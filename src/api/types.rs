@@ -58,6 +58,8 @@ pub struct Message {
 pub enum Role {
     User,
     Assistant,
+    /// A mid-conversation system message (newer models accept them).
+    System,
 }
 
 /// Message content: the shorthand string or a list of blocks.
