@@ -535,9 +535,9 @@ fn a_reader_sees_a_writer_threads_commits_while_it_writes() {
     let path = dir.path().join("history.db");
     let (reader, _) = Store::open(&path).unwrap();
     let (written_tx, written_rx) = mpsc::channel();
-    let writer_path = path.clone();
+    // The writer is opened here and moved: a Store can live on its own thread.
+    let (writer, _) = Store::open(&path).unwrap();
     let writer = std::thread::spawn(move || {
-        let (writer, _) = Store::open(&writer_path).unwrap();
         for i in 0..200 {
             writer
                 .insert(&exchange(&format!("ex_{i:04}"), T0 + i, "m", Some(200)))

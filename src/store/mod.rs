@@ -341,51 +341,39 @@ impl Store {
     /// Records one exchange, masking any secret it still carries. An
     /// exchange with the same id is replaced.
     pub fn insert(&self, exchange: &Exchange) -> Result<(), StoreError> {
-        insert_with(&self.conn, exchange).map_err(|e| self.insert_error(exchange, e))
+        insert_with(&self.conn, exchange).map_err(|e| e.into_store_error(&self.name, exchange))
     }
 
     /// Records many exchanges in one transaction: all or none.
     pub fn insert_many(&mut self, exchanges: &[Exchange]) -> Result<(), StoreError> {
-        let tx = self.conn.transaction().map_err(|e| StoreError::Sqlite {
-            path: self.name.clone(),
-            op: "starting a transaction".into(),
-            source: e,
-        })?;
+        let name = &self.name;
+        let failed = |op: String, source| StoreError::Sqlite {
+            path: name.clone(),
+            op,
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| failed("starting a transaction".into(), e))?;
         for exchange in exchanges {
-            if let Err(error) = insert_with(&tx, exchange) {
-                return Err(match error {
-                    InsertError::Encode(source) => StoreError::Encode {
-                        id: exchange.id.to_string(),
-                        source,
-                    },
-                    InsertError::Sqlite(source) => StoreError::Sqlite {
-                        path: self.name.clone(),
-                        op: format!("inserting {}", exchange.id),
-                        source,
-                    },
-                });
-            }
+            insert_with(&tx, exchange).map_err(|e| e.into_store_error(name, exchange))?;
         }
-        tx.commit().map_err(|e| StoreError::Sqlite {
-            path: self.name.clone(),
-            op: format!("committing {} exchanges", exchanges.len()),
-            source: e,
-        })
-    }
-
-    fn insert_error(&self, exchange: &Exchange, error: InsertError) -> StoreError {
-        match error {
-            InsertError::Encode(source) => StoreError::Encode {
-                id: exchange.id.to_string(),
-                source,
-            },
-            InsertError::Sqlite(source) => self.error(format!("inserting {}", exchange.id), source),
-        }
+        tx.commit()
+            .map_err(|e| failed(format!("committing {} exchanges", exchanges.len()), e))
     }
 
     /// Summaries, newest first, without reading any exchange's body.
+    /// `started_at` comes back to the millisecond.
     pub fn list(&self, query: &ListQuery) -> Result<Vec<ExchangeSummary>, StoreError> {
         let (filter, mut values) = where_clause(query);
+        // Sizing the result up front saves copying a growing 100k-row Vec;
+        // with a filter the count would cost as much as the listing.
+        let capacity = match query.limit {
+            Some(limit) => limit.min(10_000),
+            None if filter.is_empty() => self.count(query)?.saturating_sub(query.offset),
+            None => 0,
+        };
         push_page(&mut values, query);
         let sql = format!(
             "SELECT {} FROM exchanges{filter} {} LIMIT ? OFFSET ?",
@@ -399,11 +387,6 @@ impl Store {
         let rows = stmt
             .query_map(params_from_iter(values), summary_from_row)
             .map_err(|e| self.error("listing", e))?;
-        // Sizing the result up front saves copying a growing 100k-row Vec.
-        let capacity = match query.limit {
-            Some(limit) => limit.min(10_000),
-            None => self.count(query)?.saturating_sub(query.offset),
-        };
         let mut out = Vec::with_capacity(capacity);
         for row in rows {
             out.push(row.map_err(|e| self.error("reading a listed row", e))?);
@@ -527,6 +510,22 @@ impl Store {
 enum InsertError {
     Encode(serde_json::Error),
     Sqlite(rusqlite::Error),
+}
+
+impl InsertError {
+    fn into_store_error(self, store_name: &str, exchange: &Exchange) -> StoreError {
+        match self {
+            InsertError::Encode(source) => StoreError::Encode {
+                id: exchange.id.to_string(),
+                source,
+            },
+            InsertError::Sqlite(source) => StoreError::Sqlite {
+                path: store_name.to_owned(),
+                op: format!("inserting {}", exchange.id),
+                source,
+            },
+        }
+    }
 }
 
 fn insert_with(conn: &Connection, exchange: &Exchange) -> Result<(), InsertError> {
@@ -763,6 +762,43 @@ fn move_aside(path: &Path, unusable: &Unusable) -> Result<PathBuf, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::types::Header;
+
+    #[test]
+    fn an_in_memory_store_works_and_prints_its_curl() {
+        let store = Store::open_in_memory().unwrap();
+        assert_eq!(store.path(), None);
+        let ex = Exchange {
+            id: ExchangeId::new(),
+            started_at: Utc::now(),
+            profile: "default".into(),
+            request: crate::exchange::RecordedRequest {
+                method: "POST".into(),
+                url: "http://127.0.0.1:8080/v1/messages".into(),
+                headers: vec![
+                    Header::new("content-type", "application/json"),
+                    Header::new(
+                        "authorization",
+                        "Bearer sk-ant-oat01-abcdefghijklmnopqrstuvwxyz",
+                    ),
+                ],
+                body: r#"{"model":"claude-haiku-4-5","stream":true,"messages":[]}"#.into(),
+            },
+            response: None,
+            timing: crate::exchange::Timing::default(),
+            usage: None,
+            rate_limits: Default::default(),
+            outcome: Outcome::Cancelled,
+            attempt: 1,
+            retry_of: None,
+        };
+        store.insert(&ex).unwrap();
+        let back = store.get(ex.id.as_str()).unwrap().unwrap();
+        assert_eq!(back.request.headers[1].value, "Bearer sk-ant-…wxyz");
+        let curl = export::to_curl(&back);
+        println!("{curl}");
+        assert!(curl.contains("$ANTHROPIC_AUTH_TOKEN"));
+    }
 
     #[test]
     fn like_pattern_escapes_wildcards() {
