@@ -567,6 +567,34 @@ fn a_reader_sees_a_writer_threads_commits_while_it_writes() {
     );
 }
 
+#[test]
+fn two_writers_on_one_file_wait_for_each_other_instead_of_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.db");
+    let writers: Vec<_> = (0..2)
+        .map(|w| {
+            let (mut store, _) = Store::open(&path).unwrap();
+            std::thread::spawn(move || {
+                for i in 0..100 {
+                    let id = format!("ex_w{w}_{i:03}");
+                    store
+                        .insert(&exchange(&id, T0 + i, "m", Some(200)))
+                        .unwrap();
+                }
+                let batch: Vec<Exchange> = (0..100)
+                    .map(|i| exchange(&format!("ex_w{w}_b{i:03}"), T0 + i, "m", Some(200)))
+                    .collect();
+                store.insert_many(&batch).unwrap();
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    let (store, _) = Store::open(&path).unwrap();
+    assert_eq!(store.count(&ListQuery::default()).unwrap(), 400);
+}
+
 fn assert_no_key_in_dir(dir: &Path) {
     let needles = [KEY.as_bytes(), &KEY.as_bytes()[20..60]];
     let mut scanned = 0;

@@ -352,9 +352,11 @@ impl Store {
             op,
             source,
         };
+        // Take the write lock up front so waiting for another writer goes
+        // through the busy timeout rather than failing mid-transaction.
         let tx = self
             .conn
-            .transaction()
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| failed("starting a transaction".into(), e))?;
         for exchange in exchanges {
             insert_with(&tx, exchange).map_err(|e| e.into_store_error(name, exchange))?;
