@@ -106,10 +106,5 @@ impl Context {
 }
 
 fn report_recovery(recovery: &Recovery, notice: &mut dyn std::io::Write) {
-    let _ = writeln!(
-        notice,
-        "warning: the history store was unusable ({}); it was moved to {} and a new one was started",
-        recovery.reason,
-        recovery.moved_to.display()
-    );
+    let _ = writeln!(notice, "warning: {recovery}");
 }
