@@ -30,6 +30,9 @@ use crate::api::types::{CountTokensResponse, MessagesRequest, ModelInfo, ModelLi
 /// one, and the one the Python SDK 2.13 sends.
 pub const ACCEPTED_VERSIONS: &[&str] = &["2023-06-01", "2026-10-21"];
 
+/// Present once a response has its rate-limit headers.
+const RATE_LIMIT_MARKER: &str = "anthropic-ratelimit-requests-limit";
+
 /// The Messages API's request size limit.
 pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
@@ -49,7 +52,9 @@ pub async fn create_message(
         Ok(response) => response,
         Err(failure) => failure.into_response(&request_id),
     };
-    add_rate_limit_headers(response.headers_mut(), &state.windows(Endpoint::Messages));
+    if !response.headers().contains_key(RATE_LIMIT_MARKER) {
+        add_rate_limit_headers(response.headers_mut(), &state.windows(Endpoint::Messages));
+    }
     response
 }
 
@@ -67,6 +72,7 @@ async fn message_reply(
     state
         .admit(Endpoint::Messages, input_tokens)
         .map_err(|refusal| rate_limited(refusal, &request.model))?;
+    let admitted = state.windows(Endpoint::Messages);
     let streaming = request.stream == Some(true);
     let cut = apply_fault(state, number, streaming).await?;
     state
@@ -76,7 +82,11 @@ async fn message_reply(
     let id = ids::message_id();
     if streaming {
         let start = message(&id, &request.model, None, input_tokens, 1);
-        Ok(deliver_stream(state.clone(), start, plan, cut))
+        let mut response = deliver_stream(state.clone(), start, plan, cut);
+        // As the request was admitted: the first-byte pause would refill
+        // small charges before anyone saw them.
+        add_rate_limit_headers(response.headers_mut(), &admitted);
+        Ok(response)
     } else {
         let reply = message(
             &id,
