@@ -10,6 +10,7 @@ use crate::cli::GlobalArgs;
 use crate::config::{self, ConfigError, Env, Overrides, Paths, Profile};
 use crate::engine::RequestError;
 use crate::mock::MockError;
+use crate::mock::scenario::ScenarioError;
 use crate::store::{Recovery, Store, StoreError};
 
 /// The process exit codes of the command-line contract.
@@ -44,6 +45,8 @@ pub enum CommandError {
     Request(#[from] RequestError),
     #[error(transparent)]
     Mock(#[from] MockError),
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
     #[error("{0}")]
     Usage(String),
     #[error("{what}: {source}")]
