@@ -9,9 +9,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use claudetui::config::{
-    Credential, CredentialKind, DEFAULT_ANTHROPIC_VERSION, Profile, ProxySettings, Secret, Source, Sourced,
-};
+use claudetui::config::{Credential, CredentialKind, Profile, Secret, Source, Sourced};
 use claudetui::engine::{Engine, Event, OutgoingRequest};
 use claudetui::mock::scenario::Scenario;
 use claudetui::mock::{MockConfig, MockServer};
@@ -20,42 +18,38 @@ use criterion::{Criterion, criterion_group, criterion_main};
 const BODY: &str = r#"{"model":"claude-sonnet-4-5","max_tokens":32,"messages":[{"role":"user","content":"Hello"}]}"#;
 const KEY: &str = "sk-ant-api03-bench-key-not-secret-0000000000000000";
 
-fn sourced<T>(value: T) -> Sourced<T> {
-    Sourced {
-        value,
-        source: Source::Default,
-    }
-}
-
 fn profile(base_url: &str) -> Profile {
     Profile {
         name: "bench".into(),
-        base_url: sourced(base_url.to_owned()),
+        base_url: Sourced::new(base_url.to_owned(), Source::Default),
         credential: Some(Credential {
             kind: CredentialKind::ApiKey,
             secret: Secret::new(KEY),
-            source: Source::Default,
+            source: Source::Env("ANTHROPIC_API_KEY".into()),
         }),
-        anthropic_version: sourced(DEFAULT_ANTHROPIC_VERSION.to_owned()),
-        anthropic_beta: vec![],
-        default_model: sourced("claude-sonnet-4-5".to_owned()),
-        timeout: Duration::from_secs(30),
-        proxy: ProxySettings::default(),
-        ca_file: None,
-        custom_headers: vec![],
-        warnings: vec![],
+        ..Profile::builtin()
     }
 }
 
 fn run_quietly(command: &mut Command) {
-    let status = command.stdout(Stdio::null()).stderr(Stdio::null()).status().expect("runs");
+    let status = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("runs");
     assert!(status.success(), "{command:?} failed");
 }
 
 fn claudetui_send(base_url: &str, body_file: &Path, scratch: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_claudetui"));
     command
-        .args(["send", body_file.to_str().unwrap(), "--base-url", base_url, "--no-history"])
+        .args([
+            "send",
+            body_file.to_str().unwrap(),
+            "--base-url",
+            base_url,
+            "--no-history",
+        ])
         .env_clear()
         .env("HOME", scratch)
         .env("ANTHROPIC_API_KEY", KEY)
@@ -100,15 +94,26 @@ fn send_vs_curl(c: &mut Criterion) {
     std::fs::write(&body_file, BODY).unwrap();
 
     let mut group = c.benchmark_group("send_small_request");
-    group.sample_size(40).measurement_time(Duration::from_secs(10));
+    group
+        .sample_size(40)
+        .measurement_time(Duration::from_secs(10));
     group.bench_function("claudetui_send_process", |b| {
         b.iter(|| run_quietly(&mut claudetui_send(&base_url, &body_file, scratch.path())))
     });
-    if Command::new("curl").arg("--version").stdout(Stdio::null()).status().is_ok() {
-        group.bench_function("curl_process", |b| b.iter(|| run_quietly(&mut curl(&base_url, &body_file))));
+    if Command::new("curl")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok()
+    {
+        group.bench_function("curl_process", |b| {
+            b.iter(|| run_quietly(&mut curl(&base_url, &body_file)))
+        });
     }
     let (engine, mut events) = runtime.block_on(async { Engine::spawn(None) }).unwrap();
-    let request = OutgoingRequest::for_profile(&profile(&base_url), "POST", "/v1/messages", BODY.into()).unwrap();
+    let request =
+        OutgoingRequest::for_profile(&profile(&base_url), "POST", "/v1/messages", BODY.into())
+            .unwrap();
     group.bench_function("engine_in_process", |b| {
         b.iter(|| {
             engine.send(request.clone());

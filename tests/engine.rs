@@ -9,10 +9,7 @@ use std::time::{Duration, Instant};
 
 use claudetui::api::errors::FailureKind;
 use claudetui::api::sse::StreamEvent;
-use claudetui::config::{
-    Credential, CredentialKind, DEFAULT_ANTHROPIC_VERSION, Profile, ProxySettings, Secret, Source,
-    Sourced,
-};
+use claudetui::config::{Credential, CredentialKind, Profile, Secret, Source, Sourced};
 use claudetui::engine::{Engine, Event, OutgoingRequest};
 use claudetui::exchange::{Exchange, Outcome};
 use claudetui::mock::scenario::Scenario;
@@ -21,30 +18,16 @@ use claudetui::store::{ListQuery, Store};
 use common::{HELLO, HELLO_STREAM, TEST_KEY};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-fn sourced<T>(value: T) -> Sourced<T> {
-    Sourced {
-        value,
-        source: Source::Default,
-    }
-}
-
 fn profile(base_url: &str) -> Profile {
     Profile {
         name: "test".into(),
-        base_url: sourced(base_url.to_owned()),
+        base_url: Sourced::new(base_url.to_owned(), Source::Default),
         credential: Some(Credential {
             kind: CredentialKind::ApiKey,
             secret: Secret::new(TEST_KEY),
             source: Source::Env("ANTHROPIC_API_KEY".into()),
         }),
-        anthropic_version: sourced(DEFAULT_ANTHROPIC_VERSION.to_owned()),
-        anthropic_beta: vec![],
-        default_model: sourced("claude-sonnet-4-5".to_owned()),
-        timeout: Duration::from_secs(30),
-        proxy: ProxySettings::default(),
-        ca_file: None,
-        custom_headers: vec![],
-        warnings: vec![],
+        ..Profile::builtin()
     }
 }
 
@@ -274,7 +257,7 @@ async fn the_profile_proxy_is_used_and_no_proxy_bypasses_it() {
     let (engine, mut events) = Engine::spawn(None).unwrap();
 
     let mut through = profile(&server.base_url());
-    through.proxy.http = Some(sourced(proxy_url.clone()));
+    through.proxy.http = Some(Sourced::new(proxy_url.clone(), Source::Default));
     engine.send(
         OutgoingRequest::for_profile(&through, "POST", "/v1/messages", HELLO.into()).unwrap(),
     );
@@ -290,7 +273,7 @@ async fn the_profile_proxy_is_used_and_no_proxy_bypasses_it() {
     );
 
     let mut bypass = through.clone();
-    bypass.proxy.no_proxy = Some(sourced("127.0.0.1,localhost".into()));
+    bypass.proxy.no_proxy = Some(Sourced::new("127.0.0.1,localhost".into(), Source::Default));
     engine
         .send(OutgoingRequest::for_profile(&bypass, "POST", "/v1/messages", HELLO.into()).unwrap());
     let direct = final_exchange(&mut events, &mut Vec::new()).await;
@@ -310,7 +293,7 @@ async fn a_dead_proxy_is_named() {
         .local_addr()
         .unwrap();
     let mut p = profile(&server.base_url());
-    p.proxy.http = Some(sourced(format!("http://{dead}")));
+    p.proxy.http = Some(Sourced::new(format!("http://{dead}"), Source::Default));
     let (engine, mut events) = Engine::spawn(None).unwrap();
     engine.send(OutgoingRequest::for_profile(&p, "POST", "/v1/messages", HELLO.into()).unwrap());
     let exchange = final_exchange(&mut events, &mut Vec::new()).await;

@@ -107,7 +107,7 @@ fn every_injected_fault_is_classified() {
         ("credit-balance", 1, "billing", "credit balance"),
         ("invalid-key", 1, "auth", "401"),
         ("stream-error", 1, "overloaded", "mid-stream"),
-        ("drop-mid-stream", 3, "reset", "without message_stop"),
+        ("drop-mid-stream", 3, "reset", "the stream broke after"),
     ];
     for (scenario, code, slug, phrase) in cases {
         let fx = Fixture::start(scenario);
@@ -170,10 +170,16 @@ fn validation_errors_come_back_as_the_api_words_them() {
             "temperature: Input should be less than or equal to 1",
         ),
         (
-            r#"{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":""}]}"#,
+            r#"{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":[{"type":"text","text":""}]}]}"#,
             400,
             "bad-request",
             "messages: text content blocks must be non-empty",
+        ),
+        (
+            r#"{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":""}]}"#,
+            400,
+            "bad-request",
+            "messages.0: all messages must have non-empty content except for the optional final assistant message",
         ),
         (
             r#"{"model":"claude-sonnet-4-5","max_tokens":2000,"thinking":{"type":"enabled","budget_tokens":100},"messages":[{"role":"user","content":"hi"}]}"#,
@@ -333,7 +339,8 @@ fn history_lists_shows_and_exports_without_the_key() {
     let newest: Value = serde_json::from_str(rows.stdout.lines().next().unwrap()).unwrap();
     let id = newest["id"].as_str().unwrap();
 
-    let show = fx.run(&["history", "show", &id[..12]]);
+    // A unique prefix is enough.
+    let show = fx.run(&["history", "show", &id[..id.len() - 3]]);
     show.expect_code(0).assert_no_key();
     assert!(show.stdout.contains("→ POST"), "{}", show.stdout);
     assert!(

@@ -21,22 +21,39 @@ fn kind_of(error: &reqwest::Error, message: &str) -> FailureKind {
     if error.is_timeout() {
         return FailureKind::Timeout;
     }
-    let mut source: Option<&(dyn StdError + 'static)> = Some(error);
-    while let Some(cause) = source {
+    for cause in causes(error) {
         if cause.is::<DnsLookupError>() {
             return FailureKind::Dns;
         }
         if cause.is::<rustls::Error>() {
             return FailureKind::Tls;
         }
-        if let Some(io) = cause.downcast_ref::<io::Error>()
-            && let Some(kind) = io_kind(io)
-        {
+    }
+    for cause in causes(error) {
+        if let Some(kind) = cause.downcast_ref::<io::Error>().and_then(io_kind) {
             return kind;
         }
-        source = cause.source();
     }
     from_message(error, message)
+}
+
+/// Every cause of an error, including the errors wrapped inside
+/// `io::Error`s, whose `source()` skips them (rustls errors arrive as an
+/// `io::Error` inside an `io::Error`).
+fn causes<'a>(error: &'a (dyn StdError + 'static)) -> Vec<&'a (dyn StdError + 'static)> {
+    let mut found = Vec::new();
+    let mut next = Some(error);
+    while let Some(cause) = next {
+        found.push(cause);
+        next = match cause
+            .downcast_ref::<io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn StdError + 'static)),
+            None => cause.source(),
+        };
+    }
+    found
 }
 
 fn io_kind(error: &io::Error) -> Option<FailureKind> {
@@ -44,12 +61,6 @@ fn io_kind(error: &io::Error) -> Option<FailureKind> {
     let text = error.to_string().to_ascii_lowercase();
     if text.contains("tunnel") || text.contains("proxy") {
         return Some(FailureKind::Proxy);
-    }
-    if error
-        .get_ref()
-        .is_some_and(|inner| inner.is::<rustls::Error>())
-    {
-        return Some(FailureKind::Tls);
     }
     match error.kind() {
         ConnectionRefused => Some(FailureKind::ConnectionRefused),
