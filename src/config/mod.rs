@@ -110,9 +110,6 @@ pub mod env_names {
 /// secret.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{0}")]
-    Other(String),
-
     #[error(
         "cannot read the config file {}: {source}; check its permissions, or pass --config FILE to use another file",
         path.display()

@@ -472,7 +472,7 @@ impl Resolver<'_> {
         let file = self.file;
         if let Some(var) = &file.api_key_env {
             return self
-                .from_env_var(var, "api_key_env", api_key_kind)
+                .key_from_env_var(var, "api_key_env", api_key_kind)
                 .map(Some);
         }
         if let Some(command) = &file.api_key_cmd {
@@ -501,13 +501,13 @@ impl Resolver<'_> {
         }
         match &file.auth_token_env {
             Some(var) => self
-                .from_env_var(var, "auth_token_env", CredentialKind::Bearer)
+                .key_from_env_var(var, "auth_token_env", CredentialKind::Bearer)
                 .map(Some),
             None => Ok(None),
         }
     }
 
-    fn from_env_var(
+    fn key_from_env_var(
         &self,
         var: &str,
         setting: &'static str,
