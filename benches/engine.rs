@@ -15,7 +15,7 @@ use claudetui::mock::scenario::Scenario;
 use claudetui::mock::{MockConfig, MockServer};
 use criterion::{Criterion, criterion_group, criterion_main};
 
-const BODY: &str = r#"{"model":"claude-sonnet-4-5","max_tokens":32,"messages":[{"role":"user","content":"Hello"}]}"#;
+const BODY: &str = r#"{"model":"claude-sonnet-4-6","max_tokens":32,"messages":[{"role":"user","content":"Hello"}]}"#;
 const KEY: &str = "sk-ant-api03-bench-key-not-secret-0000000000000000";
 
 fn profile(base_url: &str) -> Profile {

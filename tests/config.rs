@@ -70,7 +70,7 @@ fn defaults_without_file_or_environment() {
     assert_eq!(p.base_url.value, "https://api.anthropic.com");
     assert_eq!(p.base_url.source, Source::Default);
     assert_eq!(p.anthropic_version.value, "2023-06-01");
-    assert_eq!(p.default_model.value, "claude-sonnet-4-5");
+    assert_eq!(p.default_model.value, "claude-sonnet-4-6");
     assert_eq!(p.timeout.as_secs(), 600);
     assert!(p.credential.is_none());
     assert!(p.warnings.is_empty(), "{:?}", p.warnings);

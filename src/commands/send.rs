@@ -89,7 +89,7 @@ fn request_body(
     let (text, origin) = match args.file.as_deref() {
         None if !method_has_body(&args.method) => return Ok(String::new()),
         None => (
-            SAMPLE_REQUEST.replace("claude-sonnet-4-5", &profile.default_model.value),
+            SAMPLE_REQUEST.replace("claude-sonnet-4-6", &profile.default_model.value),
             "the built-in sample".to_owned(),
         ),
         Some("-") => {

@@ -68,7 +68,7 @@ pub use resolve::resolve_profile;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
 pub const DEFAULT_ANTHROPIC_VERSION: &str = "2023-06-01";
-pub const DEFAULT_MODEL: &str = "claude-sonnet-4-5";
+pub const DEFAULT_MODEL: &str = "claude-sonnet-4-6";
 pub const DEFAULT_TIMEOUT_SECS: u64 = 600;
 /// The profile used when nothing names one.
 pub const DEFAULT_PROFILE: &str = "default";

@@ -189,5 +189,5 @@ pub fn file_count(dir: &Path) -> usize {
         .unwrap_or(0)
 }
 
-pub const HELLO: &str = r#"{"model":"claude-sonnet-4-5","max_tokens":64,"messages":[{"role":"user","content":"Hello there"}]}"#;
-pub const HELLO_STREAM: &str = r#"{"model":"claude-sonnet-4-5","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"Hello there"}]}"#;
+pub const HELLO: &str = r#"{"model":"claude-sonnet-4-6","max_tokens":64,"messages":[{"role":"user","content":"Hello there"}]}"#;
+pub const HELLO_STREAM: &str = r#"{"model":"claude-sonnet-4-6","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"Hello there"}]}"#;

@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Points the official Anthropic Python SDK at claudetui's embedded server
+and checks that it works: plain create, streaming, count_tokens, the models
+list, tool use, and the SDK's own retries on 429 and 529.
+
+Not part of `cargo test` (the project must build and test with cargo
+alone); run it by hand after changing the embedded server:
+
+    pip install anthropic
+    cargo build && python3 scripts/sdk_check.py [--bin target/debug/claudetui]
+"""
+
+import argparse
+import re
+import subprocess
+import sys
+
+import anthropic
+
+MODEL = "claude-sonnet-4-6"
+failures = []
+
+
+def check(name, fn):
+    try:
+        detail = fn()
+        print(f"ok    {name}: {detail}")
+    except Exception as error:  # noqa: BLE001 - report every failure
+        failures.append(name)
+        print(f"FAIL  {name}: {type(error).__name__}: {error}")
+
+
+class Mock:
+    """`claudetui mock` on a free loopback port, for one scenario."""
+
+    def __init__(self, binary, scenario):
+        self.proc = subprocess.Popen(
+            [binary, "mock", "--port", "0", "--speed", "0", "--scenario", scenario],
+            stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        match = re.search(r"listening on (http://\S+)", line)
+        if not match:
+            self.proc.kill()
+            raise SystemExit(f"the mock did not start: {line!r}")
+        self.url = match.group(1)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def client(url, **kwargs):
+    return anthropic.Anthropic(base_url=url, api_key="sk-ant-sdk-check-0000", **kwargs)
+
+
+def healthy(url):
+    c = client(url)
+    check("messages.create", lambda: c.messages.create(
+        model=MODEL, max_tokens=64, messages=[{"role": "user", "content": "Hello"}]).content[0].text[:40])
+
+    def stream():
+        with c.messages.stream(model=MODEL, max_tokens=64,
+                               messages=[{"role": "user", "content": "Stream please"}]) as s:
+            text = "".join(s.text_stream)
+            final = s.get_final_message()
+        assert text == final.content[0].text, "streamed text differs from the final message"
+        return f"{len(text)} chars, stop_reason={final.stop_reason}"
+    check("messages.stream", stream)
+
+    def raw_stream():
+        events = [e.type for e in c.messages.create(
+            model=MODEL, max_tokens=32, stream=True, messages=[{"role": "user", "content": "hi"}])]
+        assert events[0] == "message_start" and events[-1] == "message_stop", events
+        return f"{len(events)} events"
+    check("messages.create(stream=True)", raw_stream)
+
+    check("messages.count_tokens", lambda: c.messages.count_tokens(
+        model=MODEL, messages=[{"role": "user", "content": "count these tokens"}]).input_tokens)
+
+    def models():
+        ids = [m.id for m in c.models.list(limit=3)]  # auto-paginates through every page
+        assert MODEL in ids, ids
+        one = c.models.retrieve(MODEL)
+        return f"{len(ids)} models, {one.display_name}"
+    check("models.list + retrieve", models)
+
+    def tools():
+        msg = c.messages.create(
+            model=MODEL, max_tokens=200,
+            tools=[{"name": "get_weather", "description": "Weather for a city",
+                    "input_schema": {"type": "object", "properties": {"city": {"type": "string"}},
+                                     "required": ["city"]}}],
+            messages=[{"role": "user", "content": "Weather in Paris?"}])
+        use = next(b for b in msg.content if b.type == "tool_use")
+        assert msg.stop_reason == "tool_use"
+        return f"tool_use {use.name}({use.input})"
+    check("tool use", tools)
+
+    def bad_request():
+        try:
+            c.messages.create(model=MODEL, messages=[{"role": "user", "content": "x"}], max_tokens=10,
+                              extra_body={"frequency_penalty": 1})
+        except anthropic.BadRequestError as e:
+            assert "frequency_penalty: Extra inputs are not permitted" in str(e), str(e)
+            return "BadRequestError with the API's wording"
+        raise AssertionError("no error")
+    check("400 invalid_request_error", bad_request)
+
+
+def retries(binary):
+    with Mock(binary, "flaky") as mock:
+        check("SDK retries 429/529 (flaky)", lambda: client(mock.url, max_retries=3).messages.create(
+            model=MODEL, max_tokens=16, messages=[{"role": "user", "content": "retry me"}]).id)
+
+    def no_retry_429():
+        with Mock(binary, "rate-limited") as mock:
+            try:
+                client(mock.url, max_retries=0).messages.create(
+                    model=MODEL, max_tokens=16, messages=[{"role": "user", "content": "x"}])
+            except anthropic.RateLimitError as e:
+                return f"RateLimitError, retry-after={e.response.headers.get('retry-after')}"
+        raise AssertionError("no error")
+    check("429 surfaces as RateLimitError", no_retry_429)
+
+    def overloaded():
+        with Mock(binary, "overloaded") as mock:
+            try:
+                client(mock.url, max_retries=0).messages.create(
+                    model=MODEL, max_tokens=16, messages=[{"role": "user", "content": "x"}])
+            except anthropic.APIStatusError as e:
+                assert e.status_code == 529, e.status_code
+                return f"{type(e).__name__} 529"
+        raise AssertionError("no error")
+    check("529 surfaces as an APIStatusError", overloaded)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", default="target/debug/claudetui")
+    args = parser.parse_args()
+    print(f"anthropic SDK {anthropic.__version__}")
+    with Mock(args.bin, "default") as mock:
+        healthy(mock.url)
+    retries(args.bin)
+    print("all checks passed" if not failures else f"{len(failures)} failed: {', '.join(failures)}")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
