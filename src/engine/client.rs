@@ -41,6 +41,10 @@ pub struct ClientSettings {
     pub ca_file: Option<PathBuf>,
     /// Host names answered without DNS, like curl's `--resolve`.
     pub pinned_hosts: BTreeMap<String, Vec<IpAddr>>,
+    /// Every connection is plain HTTP (an http:// URL, no https proxy), so
+    /// the system's CA certificates need not be loaded: that load is a
+    /// fifth of a one-shot `claudetui send` against a local server.
+    pub plain_http_only: bool,
 }
 
 impl std::fmt::Debug for ClientSettings {
@@ -54,6 +58,7 @@ impl std::fmt::Debug for ClientSettings {
             .field("no_proxy", &self.no_proxy)
             .field("ca_file", &self.ca_file)
             .field("pinned_hosts", &self.pinned_hosts)
+            .field("plain_http_only", &self.plain_http_only)
             .finish()
     }
 }
@@ -72,7 +77,16 @@ impl ClientSettings {
             no_proxy: proxy.no_proxy.as_ref().map(|p| p.value.clone()),
             ca_file: profile.ca_file.as_ref().map(|c| c.value.clone()),
             pinned_hosts: BTreeMap::new(),
+            plain_http_only: false,
         }
+    }
+
+    /// Settings for requests to `url`: no TLS set-up when nothing will
+    /// need it.
+    pub fn for_url(mut self, url: &str) -> Self {
+        let is_tls = |u: &Option<String>| u.as_deref().is_some_and(|u| u.starts_with("https://"));
+        self.plain_http_only = url.starts_with("http://") && !is_tls(&self.http_proxy);
+        self
     }
 
     /// Builds a client: no automatic proxies, no redirects followed (a
@@ -94,13 +108,26 @@ impl ClientSettings {
         if let Some(url) = &self.http_proxy {
             builder = builder.proxy(proxy(Proxy::http(url), url)?.no_proxy(no_proxy));
         }
-        if let Some(path) = &self.ca_file {
+        if self.plain_http_only {
+            builder = builder.tls_backend_preconfigured(tls_without_roots()?);
+        } else if let Some(path) = &self.ca_file {
             builder = builder.tls_certs_merge(read_certificates(path)?);
         }
         builder
             .build()
             .map_err(|e| ClientError::Build(error_chain(&e)))
     }
+}
+
+/// A TLS configuration that trusts nothing, for clients that never speak
+/// TLS: should one ever try, verification fails instead of passing.
+fn tls_without_roots() -> Result<rustls::ClientConfig, ClientError> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ClientError::Build(e.to_string()))?
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth())
 }
 
 fn proxy(result: reqwest::Result<Proxy>, url: &str) -> Result<Proxy, ClientError> {
@@ -206,5 +233,22 @@ mod tests {
     #[test]
     fn default_settings_build() {
         ClientSettings::default().build().unwrap();
+        ClientSettings::default().for_url("http://127.0.0.1:1").build().unwrap();
+    }
+
+    #[test]
+    fn tls_is_skipped_only_when_nothing_needs_it() {
+        let plain = |url: &str, proxy: Option<&str>| {
+            ClientSettings {
+                http_proxy: proxy.map(str::to_owned),
+                ..ClientSettings::default()
+            }
+            .for_url(url)
+            .plain_http_only
+        };
+        assert!(plain("http://127.0.0.1:4747", None));
+        assert!(plain("http://gw.internal", Some("http://proxy:3128")));
+        assert!(!plain("https://api.anthropic.com", None));
+        assert!(!plain("http://gw.internal", Some("https://proxy:3128")));
     }
 }

@@ -68,14 +68,15 @@ impl OutgoingRequest {
             ));
         }
         headers.extend(profile.custom_headers.iter().cloned());
+        let url = join_url(&profile.base_url.value, path);
         let request = OutgoingRequest {
             profile: profile.name.clone(),
             method: method.to_ascii_uppercase(),
-            url: join_url(&profile.base_url.value, path),
+            client: ClientSettings::for_profile(profile).for_url(&url),
+            url,
             headers,
             credential: profile.credential.clone(),
             body,
-            client: ClientSettings::for_profile(profile),
             timeout: profile.timeout,
         };
         request.check()?;
