@@ -23,7 +23,7 @@ fn small_exchange(n: usize) -> Exchange {
     let started = T0 + n as i64 * 1_000;
     let model = ["claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1"][n % 3];
     Exchange {
-        id: ExchangeId(format!("ex_{started:011x}{n:06x}")),
+        id: ExchangeId::from_text(&format!("ex_{started:011x}{n:06x}")),
         started_at: DateTime::<Utc>::from_timestamp_millis(started).unwrap_or_default(),
         profile: "default".into(),
         request: RecordedRequest {

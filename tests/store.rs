@@ -42,7 +42,7 @@ fn exchange(id: &str, started_ms: i64, model: &str, status: Option<u16>) -> Exch
         )),
     };
     Exchange {
-        id: ExchangeId(id.to_owned()),
+        id: ExchangeId::from_text(id),
         started_at: at(started_ms),
         profile: "default".into(),
         request: RecordedRequest {
@@ -164,7 +164,7 @@ fn filled_store() -> (tempfile::TempDir, Store) {
     let mut retry = exchange("ex_05", T0 + 5, "claude-haiku-4-5", Some(200));
     retry.profile = "work".into();
     retry.attempt = 2;
-    retry.retry_of = Some(ExchangeId("ex_04".into()));
+    retry.retry_of = Some(ExchangeId::from_text("ex_04"));
     store
         .insert_many(&[
             exchange("ex_01", T0 + 1, "claude-sonnet-4-5", Some(200)),

@@ -233,7 +233,10 @@ mod tests {
     #[test]
     fn default_settings_build() {
         ClientSettings::default().build().unwrap();
-        ClientSettings::default().for_url("http://127.0.0.1:1").build().unwrap();
+        ClientSettings::default()
+            .for_url("http://127.0.0.1:1")
+            .build()
+            .unwrap();
     }
 
     #[test]

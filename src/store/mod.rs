@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use compact_str::CompactString;
 use rusqlite::types::Value;
 use rusqlite::{Connection, ErrorCode, Row, params, params_from_iter};
 
@@ -543,13 +544,13 @@ fn insert_with(conn: &Connection, exchange: &Exchange) -> Result<(), InsertError
     stmt.execute(params![
         summary.id.as_str(),
         summary.started_at.timestamp_millis(),
-        summary.profile,
-        summary.method,
-        summary.path,
-        summary.model,
+        summary.profile.as_str(),
+        summary.method.as_str(),
+        summary.path.as_str(),
+        summary.model.as_deref(),
         summary.stream,
         summary.status,
-        summary.outcome,
+        summary.outcome.as_str(),
         summary.total_ms,
         summary.input_tokens.map(to_i64),
         summary.output_tokens.map(to_i64),
@@ -606,19 +607,32 @@ fn decode(id: &str, json: &str) -> Result<Exchange, StoreError> {
 fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ExchangeSummary> {
     let started_ms: i64 = row.get(1)?;
     Ok(ExchangeSummary {
-        id: ExchangeId(row.get(0)?),
+        id: ExchangeId(text(row, 0)?),
         started_at: DateTime::<Utc>::from_timestamp_millis(started_ms).unwrap_or_default(),
-        profile: row.get(2)?,
-        method: row.get(3)?,
-        path: row.get(4)?,
-        model: row.get(5)?,
+        profile: text(row, 2)?,
+        method: text(row, 3)?,
+        path: text(row, 4)?,
+        model: optional_text(row, 5)?,
         stream: row.get(6)?,
         status: row.get(7)?,
-        outcome: row.get(8)?,
+        outcome: text(row, 8)?,
         total_ms: row.get(9)?,
         input_tokens: row.get::<_, Option<i64>>(10)?.map(to_u64),
         output_tokens: row.get::<_, Option<i64>>(11)?.map(to_u64),
     })
+}
+
+/// A text column read straight into an inline string (no allocation for
+/// the short values a summary holds).
+fn text(row: &Row<'_>, index: usize) -> rusqlite::Result<CompactString> {
+    Ok(CompactString::new(row.get_ref(index)?.as_str()?))
+}
+
+fn optional_text(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<CompactString>> {
+    Ok(row
+        .get_ref(index)?
+        .as_str_or_null()?
+        .map(CompactString::new))
 }
 
 fn to_u64(n: i64) -> u64 {
