@@ -311,6 +311,17 @@ impl Shared {
     }
 
     fn finish(&self, exchange: Exchange) {
+        // Ids, statuses and timings only: headers and bodies stay out of
+        // the log, so it can never hold a key.
+        tracing::info!(
+            id = %exchange.id,
+            attempt = exchange.attempt,
+            url = %exchange.request.url,
+            status = ?exchange.status(),
+            outcome = exchange.outcome.slug(),
+            total_ms = exchange.timing.total_ms,
+            "exchange finished"
+        );
         if let Some(store) = &self.store {
             store.insert(exchange.clone());
         }
