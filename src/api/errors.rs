@@ -183,7 +183,7 @@ impl FailureKind {
     pub fn fix(self) -> &'static str {
         match self {
             FailureKind::BadRequest => {
-                "Fix the field named at the start of the message; `claudetui lint FILE` checks a body offline."
+                "Fix the field named at the start of the message; the path is dotted and counts from 0 (messages.1.content is the second message's content)."
             }
             FailureKind::Billing => {
                 "Add credits or fix the payment method under Plans & Billing in the Claude Console; do not change the request."

@@ -12,7 +12,7 @@ pub async fn run(args: &MockArgs, out: &mut dyn Write) -> Result<Exit, CommandEr
     if args.list_scenarios {
         for name in Scenario::builtin_names() {
             let scenario = Scenario::load(name)?;
-            let _ = writeln!(out, "{name:<16} {}", scenario.describe());
+            let _ = writeln!(out, "{}", scenario.describe());
         }
         return Ok(Exit::Ok);
     }
@@ -33,7 +33,7 @@ pub async fn run(args: &MockArgs, out: &mut dyn Write) -> Result<Exit, CommandEr
     .await?;
     let url = server.base_url();
     let _ = writeln!(out, "claudetui mock: listening on {url}");
-    let _ = writeln!(out, "  scenario: {} — {describe}", args.scenario);
+    let _ = writeln!(out, "  scenario {describe}");
     if !args.bind.is_loopback() {
         let _ = writeln!(
             out,

@@ -6,7 +6,8 @@ use std::net::IpAddr;
 
 use serde_json::Value;
 
-use crate::api::lint::{self, Severity};
+use crate::api::errors::Failure;
+use crate::api::lint::{self, Endpoint, LintOptions, Severity};
 use crate::api::sse::{BlockDelta, StreamEvent};
 use crate::api::types::{ContentBlock, Header};
 use crate::cli::SendArgs;
@@ -36,10 +37,9 @@ pub async fn run(
         let _ = writeln!(io.err, "warning: {warning}");
     }
     let body = request_body(args, &profile, stdin)?;
-    if is_messages_call(args) {
-        report_lint(&body, io.err);
-    }
     let request = build_request(&profile, args, body)?;
+    let problems = lint_request(&request, args);
+    report_lint(&problems, io.err);
     let store = if args.no_history {
         None
     } else {
@@ -53,6 +53,7 @@ pub async fn run(
         json: args.json,
         retrying: None,
         streamed_text: false,
+        problems,
     };
     let exchange = loop {
         let event = tokio::select! {
@@ -75,8 +76,32 @@ pub async fn run(
     Ok(printer.finish(&exchange, !args.no_history))
 }
 
-fn is_messages_call(args: &SendArgs) -> bool {
-    args.method.eq_ignore_ascii_case("POST") && args.path.split('?').next() == Some("/v1/messages")
+/// What lint finds in the body, judged as the API will judge it (the
+/// endpoint and the anthropic-version header being sent).
+fn lint_request(request: &OutgoingRequest, args: &SendArgs) -> Vec<lint::Problem> {
+    let endpoint = match args.path.split('?').next() {
+        Some("/v1/messages") => Endpoint::Messages,
+        Some("/v1/messages/count_tokens") => Endpoint::CountTokens,
+        _ => return Vec::new(),
+    };
+    if !args.method.eq_ignore_ascii_case("POST") {
+        return Vec::new();
+    }
+    let Ok(body) = serde_json::from_str::<Value>(&request.body) else {
+        return Vec::new();
+    };
+    let anthropic_version = request
+        .headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("anthropic-version"))
+        .map(|h| h.value.clone());
+    lint::validate(
+        &body,
+        &LintOptions {
+            endpoint,
+            anthropic_version,
+        },
+    )
 }
 
 /// Reads the body and applies the flags that rewrite it. Invalid JSON stops
@@ -159,11 +184,8 @@ fn rewrite(mut value: Value, args: &SendArgs) -> Result<String, CommandError> {
 
 /// Says what the API will probably reject, but sends anyway: the server's
 /// answer is the truth, and sending a bad request on purpose is legitimate.
-fn report_lint(body: &str, err: &mut dyn Write) {
-    let Ok(value) = serde_json::from_str::<Value>(body) else {
-        return;
-    };
-    for problem in lint::validate_messages_request(&value) {
+fn report_lint(problems: &[lint::Problem], err: &mut dyn Write) {
+    for problem in problems {
         let label = match problem.severity {
             Severity::Error => "the API will probably reject this",
             Severity::Warning => "note",
@@ -235,6 +257,9 @@ struct Printer<'a> {
     /// The attempt whose failure is followed by a retry.
     retrying: Option<crate::ExchangeId>,
     streamed_text: bool,
+    /// What lint found before sending, to give the precise fix when the
+    /// API rejects the same field.
+    problems: Vec<lint::Problem>,
 }
 
 impl Printer<'_> {
@@ -371,7 +396,7 @@ impl Printer<'_> {
                 let _ = writeln!(err, "✗ {status}{error_type} · {}{mid}", failure.kind.slug());
                 let _ = writeln!(err, "  {}", failure.message);
                 let _ = writeln!(err, "  why: {}", failure.explanation());
-                let _ = writeln!(err, "  fix: {}", failure.kind.fix());
+                let _ = writeln!(err, "  fix: {}", fix_for(failure, &self.problems));
                 if let Some(request_id) = &failure.request_id {
                     let _ = writeln!(err, "  request-id: {request_id} (quote it to support)");
                 }
@@ -397,6 +422,15 @@ impl Printer<'_> {
             );
         }
     }
+}
+
+/// The lint's own fix when it flagged exactly what the API rejected (it
+/// knows the field and the remedy), else the fix for the kind of failure.
+fn fix_for<'a>(failure: &'a Failure, problems: &'a [lint::Problem]) -> &'a str {
+    problems
+        .iter()
+        .find(|p| p.is_error() && p.api_message() == failure.message)
+        .map_or(failure.kind.fix(), |p| p.fix.as_str())
 }
 
 /// `200 · HTTP/1.1 · total 812 ms · connect 3 ms · headers 40 ms · …`
