@@ -609,3 +609,51 @@ fn the_example_config_is_valid_and_complete() {
         );
     }
 }
+
+#[test]
+fn a_relative_ca_file_is_found_next_to_the_config_file_and_tilde_is_home() {
+    let s = Setup::new(
+        "[profiles.r]\nca_file = \"certs/ca.pem\"\n[profiles.t]\nca_file = \"~/ca.pem\"\n",
+    );
+    std::fs::create_dir_all(s.dir.path().join("certs")).unwrap();
+    std::fs::write(s.dir.path().join("certs/ca.pem"), "pem").unwrap();
+    std::fs::write(s.dir.path().join("ca.pem"), "pem").unwrap();
+    let p = s.ok(&flag_profile("r"), &[]);
+    assert_eq!(p.ca_file.unwrap().value, s.dir.path().join("certs/ca.pem"));
+    let home = s.dir.path().to_str().unwrap();
+    let p = s.ok(&flag_profile("t"), &[("HOME", home)]);
+    assert_eq!(p.ca_file.unwrap().value, s.dir.path().join("ca.pem"));
+}
+
+#[test]
+fn all_proxy_from_the_environment_beats_the_file_without_profile() {
+    let s = Setup::new("active_profile = \"p\"\n[profiles.p]\nproxy = \"http://file:1\"\n");
+    let p = s.ok(&Overrides::default(), &[("ALL_PROXY", "socks5://env:2")]);
+    assert_eq!(p.proxy.https.unwrap().value, "socks5://env:2");
+    let p = s.ok(&flag_profile("p"), &[("ALL_PROXY", "socks5://env:2")]);
+    assert_eq!(p.proxy.https.unwrap().value, "http://file:1");
+}
+
+#[test]
+fn base_url_messages_mask_a_password() {
+    let s = Setup::new("");
+    let p = s.ok(
+        &Overrides::default(),
+        &[(
+            "ANTHROPIC_BASE_URL",
+            "https://user:hunter2secret@gw.example.com/v1",
+        )],
+    );
+    assert!(
+        p.warnings.iter().all(|w| !w.contains("hunter2secret")),
+        "{:?}",
+        p.warnings
+    );
+    let err = s
+        .resolve(
+            &Overrides::default(),
+            &[("ANTHROPIC_BASE_URL", "ftp://user:hunter2secret@x")],
+        )
+        .unwrap_err();
+    assert!(!err.to_string().contains("hunter2secret"), "{err}");
+}

@@ -59,7 +59,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::api::types::Header;
-use crate::store::redact::{mask_secret, redact_headers, redact_text};
+use crate::store::redact::{is_secret_header, mask_secret, redact_headers, redact_text};
 
 pub use file::profile_names;
 pub use headers::parse_custom_headers;
@@ -509,7 +509,9 @@ pub fn masked_headers(headers: &[Header]) -> Vec<Header> {
         .into_iter()
         .zip(headers)
         .map(|(shown, original)| {
-            if looks_secret(&original.name) {
+            // The standard credential headers are already masked with their
+            // scheme (`Bearer …`) kept visible.
+            if looks_secret(&original.name) && !is_secret_header(&original.name) {
                 Header::new(shown.name, mask_secret(&original.value))
             } else {
                 shown

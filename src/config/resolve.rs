@@ -202,13 +202,13 @@ impl Resolver<'_> {
         };
         let parsed =
             reqwest::Url::parse(url.value.trim()).map_err(|e| ConfigError::InvalidBaseUrl {
-                value: redact_text(&url.value).into_owned(),
+                value: super::display_url(&url.value),
                 origin: url.source.clone(),
                 reason: e.to_string(),
             })?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
             return Err(ConfigError::InvalidBaseUrl {
-                value: redact_text(&url.value).into_owned(),
+                value: super::display_url(&url.value),
                 origin: url.source.clone(),
                 reason: "it needs an http:// or https:// scheme and a host".into(),
             });
@@ -217,7 +217,8 @@ impl Resolver<'_> {
         if url.value.ends_with("/v1") {
             self.warnings.push(format!(
                 "the base URL `{}` (from the {}) ends with /v1, so requests go to …/v1/v1/messages; drop the /v1",
-                url.value, url.source
+                super::display_url(&url.value),
+                url.source
             ));
         }
         Ok(url)
@@ -247,7 +248,7 @@ impl Resolver<'_> {
         let Some(picked) = picked else {
             return Ok(None);
         };
-        let path = PathBuf::from(&picked.value);
+        let path = self.expand_path(&picked.value, &picked.source);
         if !path.is_file() {
             return Err(ConfigError::CaFileMissing {
                 path,
@@ -258,22 +259,37 @@ impl Resolver<'_> {
     }
 }
 
+impl Resolver<'_> {
+    /// `~/…` from the snapshot's HOME; a relative path in the config file
+    /// from the file's own folder (where its author meant it), elsewhere
+    /// as given.
+    fn expand_path(&self, value: &str, source: &Source) -> PathBuf {
+        let path = Path::new(value);
+        if let (Ok(rest), Some(home)) = (path.strip_prefix("~"), self.env.non_empty("HOME")) {
+            return Path::new(home).join(rest);
+        }
+        match (source, self.path.parent()) {
+            (Source::File { .. }, Some(dir)) if path.is_relative() => dir.join(path),
+            _ => path.to_path_buf(),
+        }
+    }
+}
+
 /// Proxies: per scheme, flag > (environment | file, by the rules) > none.
+/// ALL_PROXY stands in for a missing HTTPS_PROXY / HTTP_PROXY, as in curl.
 impl Resolver<'_> {
     fn proxy(&mut self) -> Result<ProxySettings, ConfigError> {
         let flag = self.overrides.proxy.clone().map(|v| (flags::PROXY, v));
+        let all_env = self.env_any(env_names::ALL_PROXY);
+        let https_env = self.env_any(env_names::HTTPS_PROXY).or(all_env.clone());
+        let http_env = self.env_any(env_names::HTTP_PROXY).or(all_env);
         let https = self.pick(
             "HTTPS proxy",
             flag.clone(),
-            self.env_any(env_names::HTTPS_PROXY),
+            https_env,
             self.file.proxy.clone(),
         );
-        let http = self.pick(
-            "HTTP proxy",
-            flag,
-            self.env_any(env_names::HTTP_PROXY),
-            self.file.proxy.clone(),
-        );
+        let http = self.pick("HTTP proxy", flag, http_env, self.file.proxy.clone());
         let all = self.pick("ALL_PROXY", None, self.env_any(env_names::ALL_PROXY), None);
         let no_proxy = self.pick(
             "NO_PROXY",
