@@ -387,7 +387,10 @@ static MODELS: &[ModelSpec] = &[
         200_000,
         32_000,
     )
-    .gen_4_5(), // unverified: still active; sampling rule
+    .gen_4_5() // unverified: sampling rule (a community report)
+    // Retired on the Claude API (still on Bedrock and Google Cloud):
+    // platform.claude.com pricing page, "Claude Opus 4.1 (retired …)".
+    .retired("August 5th, 2026"),
     row(
         "claude-sonnet-4-20250514",
         "Claude Sonnet 4",
@@ -655,7 +658,8 @@ mod tests {
             ("sonnet-4.5", "claude-sonnet-4-5"),
             ("claude-sonnet-4.5", "claude-sonnet-4-5"),
             ("Claude Sonnet 4.6", "claude-sonnet-4-6"),
-            ("claude-opus-4.1", "claude-opus-4-1-20250805"),
+            // Opus 4.1 is retired, so the nearest current Opus is offered.
+            ("claude-opus-4.1", "claude-opus-4-8"),
             ("claude-opus-4-8-latest", "claude-opus-4-8"),
             ("anthropic/claude-haiku-4.5", "claude-haiku-4-5"),
             ("claude-haiku-4-5-20250929", "claude-haiku-4-5-20251001"),
