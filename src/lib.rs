@@ -14,5 +14,6 @@ pub mod exchange;
 pub mod logging;
 pub mod mock;
 pub mod store;
+pub mod tui;
 
 pub use exchange::{Exchange, ExchangeId, ExchangeSummary, Outcome};

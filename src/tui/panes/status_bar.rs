@@ -1,0 +1,1 @@
+//! Placeholder while the pane is built on its branch.
