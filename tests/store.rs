@@ -234,6 +234,14 @@ fn every_filter_narrows_the_list() {
             },
             vec!["ex_00"],
         ),
+        // Before: strictly earlier starts only.
+        (
+            ListQuery {
+                before: Some(at(T0 + 3)),
+                ..ListQuery::default()
+            },
+            vec!["ex_02", "ex_01", "ex_00"],
+        ),
         // Text: request id (from the failure or the response header).
         (
             ListQuery {

@@ -75,6 +75,7 @@ fn list(store: &Store, args: &HistoryListArgs, out: &mut dyn Write) -> Result<Ex
         outcome: args.outcome.clone(),
         status: args.status,
         model: args.model.clone(),
+        before: None,
     };
     let rows = store.list(&query)?;
     let mut text = String::new();

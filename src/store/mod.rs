@@ -156,6 +156,10 @@ pub struct ListQuery {
     pub status: Option<u16>,
     /// A model id, exactly.
     pub model: Option<String>,
+    /// Only exchanges started before this instant (the dashboard lists
+    /// what the store held when the session began, at stable offsets,
+    /// and keeps the session's own exchanges in memory).
+    pub before: Option<DateTime<Utc>>,
 }
 
 /// A file that opened but that this program must not use as it is.
@@ -663,6 +667,9 @@ fn where_clause(query: &ListQuery) -> (String, Vec<Value>) {
     }
     if let Some(model) = &query.model {
         add("model = ?N", Value::Text(model.clone()));
+    }
+    if let Some(before) = query.before {
+        add("started_at < ?N", Value::Integer(before.timestamp_millis()));
     }
     if let Some(text) = query.text.as_deref().filter(|t| !t.is_empty()) {
         add(
