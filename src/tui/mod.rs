@@ -6,3 +6,6 @@
 pub mod keymap;
 pub mod panes;
 pub mod theme;
+
+#[cfg(test)]
+pub(crate) mod fixtures;
