@@ -1,1 +1,115 @@
-//! Placeholder while the pane is built on its branch.
+//! The header line: which profile, which server, which key (masked) and
+//! where it came from, how many requests are in flight, and DEMO.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::PaneContext;
+use crate::config::{Profile, Source, display_url};
+
+/// `sk-ant-…a1b2 (env ANTHROPIC_API_KEY)`, or what to do when there is no key.
+pub fn key_label(profile: &Profile) -> String {
+    match &profile.credential {
+        Some(credential) => format!(
+            "{} ({})",
+            credential.secret.masked(),
+            short_source(&credential.source)
+        ),
+        None => "no key — set ANTHROPIC_API_KEY or api_key_env in the config".to_string(),
+    }
+}
+
+fn short_source(source: &Source) -> String {
+    match source {
+        Source::Flag(flag) => format!("flag {flag}"),
+        Source::Env(name) => format!("env {name}"),
+        Source::File { profile, .. } => format!("config profile {profile}"),
+        Source::Command(_) => "api_key_cmd".to_string(),
+        Source::Default => "built-in".to_string(),
+    }
+}
+
+pub fn render(
+    profile: &Profile,
+    demo: bool,
+    in_flight: usize,
+    area: Rect,
+    buf: &mut Buffer,
+    ctx: &PaneContext,
+) {
+    let theme = ctx.theme;
+    let sep = || Span::styled("  │  ", theme.dim);
+    let mut spans = vec![Span::styled(" claudetui ", theme.title_focused)];
+    if demo {
+        spans.push(Span::styled(" DEMO ", theme.badge));
+        spans.push(Span::raw(" "));
+    }
+    spans.extend([
+        Span::styled("profile ", theme.dim),
+        Span::raw(profile.name.clone()),
+        sep(),
+        Span::raw(display_url(&profile.base_url.value)),
+        sep(),
+    ]);
+    spans.push(match in_flight {
+        0 => Span::styled("idle", theme.dim),
+        n => Span::styled(format!("{n} in flight"), theme.info),
+    });
+    spans.push(sep());
+    spans.push(Span::styled("key ", theme.dim));
+    let key_style = if profile.credential.is_some() {
+        theme.base
+    } else {
+        theme.warn
+    };
+    spans.push(Span::styled(key_label(profile), key_style));
+    Paragraph::new(Line::from(spans)).render(area, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Credential, CredentialKind, Secret, Sourced};
+    use crate::tui::fixtures::{TEST_KEY, at};
+    use crate::tui::theme::Theme;
+    use ratatui::{Terminal, backend::TestBackend};
+
+    fn draw(profile: &Profile, demo: bool, in_flight: usize) -> String {
+        let theme = Theme::default();
+        let mut terminal = Terminal::new(TestBackend::new(120, 1)).unwrap();
+        terminal
+            .draw(|f| {
+                let ctx = PaneContext {
+                    theme: &theme,
+                    focused: false,
+                    now: at(0),
+                };
+                render(profile, demo, in_flight, f.area(), f.buffer_mut(), &ctx);
+            })
+            .unwrap();
+        terminal.backend().to_string()
+    }
+
+    #[test]
+    fn shows_the_masked_key_and_its_source_never_the_key() {
+        let mut profile = Profile::builtin();
+        profile.credential = Some(Credential {
+            kind: CredentialKind::ApiKey,
+            secret: Secret::new(TEST_KEY),
+            source: Source::Env("ANTHROPIC_API_KEY".into()),
+        });
+        profile.base_url = Sourced::new("http://127.0.0.1:4747".into(), Source::Default);
+        let text = draw(&profile, true, 2);
+        assert!(!text.contains(TEST_KEY));
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn says_what_to_do_without_a_key() {
+        let text = draw(&Profile::builtin(), false, 0);
+        assert!(text.contains("no key — set ANTHROPIC_API_KEY"), "{text}");
+        assert!(text.contains("idle"));
+    }
+}

@@ -1,1 +1,184 @@
-//! Placeholder while the pane is built on its branch.
+//! The bottom line: the keys that work in the focused pane (from the
+//! keymap, so they cannot drift) and the last message in plain words.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::PaneContext;
+use crate::tui::keymap::{Action, Keymap};
+
+/// How a message on the status bar reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub tone: Tone,
+    pub text: String,
+}
+
+/// The hints for what has the keyboard now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Composer,
+    Editing,
+    Response,
+    Search,
+    History,
+    Filter,
+    RateLimits,
+    Checklist,
+    Help,
+    Confirm,
+}
+
+fn hints(mode: Mode) -> &'static [Action] {
+    use Action::*;
+    match mode {
+        Mode::Composer => &[Send, Edit, NextModel, ToggleStream, MoreTokens, OpenFile, EditHeaders],
+        Mode::Editing => &[StopEditing, Send],
+        Mode::Response => &[NextTab, Search, NextMatch, ToggleWrap, Bottom],
+        Mode::History => &[Show, Replay, LoadIntoComposer, Diagnose, CopyCurl, Filter],
+        Mode::RateLimits => &[LimitsScrollDown],
+        Mode::Checklist => &[StepDown, RunChecks],
+        Mode::Search | Mode::Filter | Mode::Help | Mode::Confirm => &[],
+    }
+}
+
+fn fixed_hint(mode: Mode) -> Option<&'static str> {
+    match mode {
+        Mode::Search => Some("type to search · Enter jump · Esc close"),
+        Mode::Filter => Some("429, model:…, outcome:auth or text · Enter keep · Esc clear"),
+        Mode::Help => Some("j/k scroll · Esc or ? close"),
+        Mode::Confirm => Some("y send anyway · n or Esc go back"),
+        _ => None,
+    }
+}
+
+pub fn render(
+    keymap: &Keymap,
+    mode: Mode,
+    message: Option<&Message>,
+    area: Rect,
+    buf: &mut Buffer,
+    ctx: &PaneContext,
+) {
+    let theme = ctx.theme;
+    let mut spans = Vec::new();
+    if let Some(message) = message {
+        let style = match message.tone {
+            Tone::Info => theme.info,
+            Tone::Warn => theme.warn,
+            Tone::Error => theme.error,
+        };
+        spans.push(Span::styled(format!(" {} ", message.text), style));
+        spans.push(Span::styled("│", theme.dim));
+    }
+    if let Some(hint) = fixed_hint(mode) {
+        spans.push(Span::styled(format!(" {hint}"), theme.dim));
+    } else {
+        for &action in hints(mode)
+            .iter()
+            .chain(&[Action::FocusNext, Action::Help, Action::Quit])
+        {
+            if mode == Mode::Editing && action == Action::Quit {
+                continue;
+            }
+            push_hint(&mut spans, keymap, action, theme.key_hint, theme.dim);
+        }
+    }
+    Paragraph::new(Line::from(spans)).render(area, buf);
+}
+
+fn push_hint(spans: &mut Vec<Span<'static>>, keymap: &Keymap, action: Action, key: Style, dim: Style) {
+    let Some(first) = keymap.keys(action).first() else {
+        return;
+    };
+    spans.push(Span::styled(format!(" {first}"), key));
+    spans.push(Span::styled(format!(" {}", short(action)), dim));
+}
+
+/// A one- or two-word label; the help overlay has the long ones.
+fn short(action: Action) -> &'static str {
+    match action {
+        Action::Send => "send",
+        Action::Edit => "edit",
+        Action::NextModel => "model",
+        Action::ToggleStream => "stream",
+        Action::MoreTokens => "max_tokens",
+        Action::OpenFile => "open",
+        Action::EditHeaders => "headers",
+        Action::StopEditing => "stop editing",
+        Action::NextTab => "tab",
+        Action::Search => "search",
+        Action::NextMatch => "next",
+        Action::ToggleWrap => "wrap",
+        Action::Bottom => "end",
+        Action::Show => "show",
+        Action::Replay => "replay",
+        Action::LoadIntoComposer => "edit",
+        Action::Diagnose => "diagnose",
+        Action::CopyCurl => "curl",
+        Action::Filter => "filter",
+        Action::LimitsScrollDown => "scroll",
+        Action::StepDown => "select",
+        Action::RunChecks => "run again",
+        Action::FocusNext => "pane",
+        Action::Help => "help",
+        Action::Quit => "quit",
+        other => other.name(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::fixtures::at;
+    use crate::tui::theme::Theme;
+    use ratatui::{Terminal, backend::TestBackend};
+
+    fn draw(keymap: &Keymap, mode: Mode, message: Option<&Message>) -> String {
+        let theme = Theme::default();
+        let mut terminal = Terminal::new(TestBackend::new(120, 1)).unwrap();
+        terminal
+            .draw(|f| {
+                let ctx = PaneContext {
+                    theme: &theme,
+                    focused: false,
+                    now: at(0),
+                };
+                render(keymap, mode, message, f.area(), f.buffer_mut(), &ctx);
+            })
+            .unwrap();
+        terminal.backend().to_string()
+    }
+
+    #[test]
+    fn hints_follow_the_keymap() {
+        let keymap = Keymap::default();
+        let text = draw(&keymap, Mode::History, None);
+        assert!(text.contains("r replay") && text.contains("? help"), "{text}");
+        let mut rebound = std::collections::BTreeMap::new();
+        rebound.insert("replay".to_string(), vec!["R".to_string()]);
+        let keymap = Keymap::with_overrides(&rebound, "c.toml").unwrap();
+        assert!(draw(&keymap, Mode::History, None).contains("R replay"));
+    }
+
+    #[test]
+    fn shows_the_last_message_first() {
+        let message = Message {
+            tone: Tone::Error,
+            text: "429 rate-limited: retry in 4 s".into(),
+        };
+        let text = draw(&Keymap::default(), Mode::Editing, Some(&message));
+        insta::assert_snapshot!(text);
+        assert!(!text.contains("q quit"), "q types a q while editing");
+    }
+}
