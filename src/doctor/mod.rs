@@ -8,8 +8,11 @@
 //! [`steps_for_failure`] re-runs) is derived from that list, so adding a
 //! step means writing its check and adding it there.
 //!
-//! Reachability and Authentication judge the same few requests (the
-//! [`probe`]); a [`CheckRun`] sends them once and both steps read them.
+//! Reachability and Authentication judge the same few requests (the probe:
+//! `GET /api/hello`, `GET /v1/models`, and the free
+//! `POST /v1/messages/count_tokens`); a [`CheckRun`] sends them once and
+//! both steps read them. A `CheckRun` is one run: checking again means a
+//! new one ([`spawn_run`] makes its own each time).
 //! Nothing in a report ever holds a key in full: keys appear only as
 //! [`Secret::masked`](crate::config::Secret::masked), and response bodies
 //! are scrubbed before they become evidence.
