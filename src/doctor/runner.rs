@@ -23,7 +23,7 @@ const GRACE: Duration = Duration::from_secs(1);
 
 type ProbeCell = OnceCell<Probe>;
 
-/// One run of the checklist: the steps it runs share one [`Probe`], so
+/// One run of the checklist: the steps it runs share one probe, so
 /// Reachability and Authentication judge the same answers and the server
 /// is asked once.
 #[derive(Debug)]
