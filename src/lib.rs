@@ -9,6 +9,7 @@ pub mod api;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod doctor;
 pub mod engine;
 pub mod exchange;
 pub mod logging;

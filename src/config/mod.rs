@@ -64,7 +64,8 @@ use crate::store::redact::{is_secret_header, mask_secret, redact_headers, redact
 pub use file::profile_names;
 pub use headers::parse_custom_headers;
 pub use paths::{resolve_paths, resolve_paths_with};
-pub use resolve::resolve_profile;
+pub use resolve::{KeyShape, key_shape, resolve_profile};
+pub(crate) use resolve::{both_credentials_warning, key_shape_warning, v1_suffix_warning};
 
 pub const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
 pub const DEFAULT_ANTHROPIC_VERSION: &str = "2023-06-01";

@@ -214,13 +214,7 @@ impl Resolver<'_> {
             });
         }
         url.value = url.value.trim().trim_end_matches('/').to_owned();
-        if url.value.ends_with("/v1") {
-            self.warnings.push(format!(
-                "the base URL `{}` (from the {}) ends with /v1, so requests go to …/v1/v1/messages; drop the /v1",
-                super::display_url(&url.value),
-                url.source
-            ));
-        }
+        self.warnings.extend(v1_suffix_warning(&url));
         Ok(url)
     }
 
@@ -426,8 +420,8 @@ impl Resolver<'_> {
             }
             env_cred
         };
-        if let Some(credential) = &credential {
-            self.check_key_shape(credential);
+        if let Some(warning) = credential.as_ref().and_then(key_shape_warning) {
+            self.warnings.push(warning);
         }
         Ok(credential)
     }
@@ -460,11 +454,7 @@ impl Resolver<'_> {
         let key = self.env.non_empty(env_names::API_KEY);
         let token = self.env.non_empty(env_names::AUTH_TOKEN);
         if key.is_some() && token.is_some() {
-            self.warnings.push(format!(
-                "both {} and {} are set; claudetui sends the API key (Claude Code would send both and warn about an auth conflict); unset one",
-                env_names::API_KEY,
-                env_names::AUTH_TOKEN
-            ));
+            self.warnings.push(both_credentials_warning());
         }
         match (key, token) {
             (Some(key), _) => Some(Credential {
@@ -554,28 +544,75 @@ impl Resolver<'_> {
             ));
         }
     }
+}
 
-    /// Copy-paste mistakes the API will reject. The key is sent as given
-    /// (to reproduce what an app does); the warning says what is wrong.
-    fn check_key_shape(&mut self, credential: &Credential) {
-        let key = credential.secret.expose();
-        let problem = if key.ends_with('\n') || key.ends_with('\r') {
-            Some("ends with a newline")
-        } else if key.contains('\n') || key.contains('\r') {
-            Some("contains a line break")
-        } else if key.trim() != key {
-            Some("has spaces around it")
-        } else if key.starts_with(['"', '\'']) || key.ends_with(['"', '\'']) {
-            Some("is wrapped in quotes")
-        } else {
-            None
-        };
-        if let Some(problem) = problem {
-            self.warnings.push(format!(
-                "the key from the {} ({}) {problem}; the API will reject it. Set it again without that",
-                credential.source,
-                credential.secret.masked()
-            ));
+/// The warning for a base URL that ends with `/v1` (the engine adds
+/// `/v1/messages`, so the path doubles). Shared with the doctor, which
+/// shows it as a finding instead of repeating it.
+pub(crate) fn v1_suffix_warning(url: &Sourced<String>) -> Option<String> {
+    url.value.trim_end_matches('/').ends_with("/v1").then(|| {
+        format!(
+            "the base URL `{}` (from the {}) ends with /v1, so requests go to …/v1/v1/messages; drop the /v1",
+            super::display_url(&url.value),
+            url.source
+        )
+    })
+}
+
+/// The warning for both credential variables being set.
+pub(crate) fn both_credentials_warning() -> String {
+    format!(
+        "both {} and {} are set; claudetui sends the API key (Claude Code would send both and warn about an auth conflict); unset one",
+        env_names::API_KEY,
+        env_names::AUTH_TOKEN
+    )
+}
+
+/// A copy-paste mistake in a key that the API will reject. The key is sent
+/// as given (to reproduce what an app does); the warning says what is wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyShape {
+    TrailingNewline,
+    LineBreak,
+    SurroundingSpaces,
+    Quoted,
+}
+
+impl KeyShape {
+    /// What is wrong, as the end of a sentence about the key.
+    pub fn describe(self) -> &'static str {
+        match self {
+            KeyShape::TrailingNewline => "ends with a newline",
+            KeyShape::LineBreak => "contains a line break",
+            KeyShape::SurroundingSpaces => "has spaces around it",
+            KeyShape::Quoted => "is wrapped in quotes",
         }
     }
+}
+
+/// The first copy-paste mistake in `key`, if any.
+pub fn key_shape(key: &str) -> Option<KeyShape> {
+    if key.ends_with('\n') || key.ends_with('\r') {
+        Some(KeyShape::TrailingNewline)
+    } else if key.contains('\n') || key.contains('\r') {
+        Some(KeyShape::LineBreak)
+    } else if key.trim() != key {
+        Some(KeyShape::SurroundingSpaces)
+    } else if key.starts_with(['"', '\'']) || key.ends_with(['"', '\'']) {
+        Some(KeyShape::Quoted)
+    } else {
+        None
+    }
+}
+
+/// The warning resolution gives for a misshapen key (masked, never whole).
+pub(crate) fn key_shape_warning(credential: &Credential) -> Option<String> {
+    key_shape(credential.secret.expose()).map(|problem| {
+        format!(
+            "the key from the {} ({}) {}; the API will reject it. Set it again without that",
+            credential.source,
+            credential.secret.masked(),
+            problem.describe()
+        )
+    })
 }

@@ -329,6 +329,26 @@ impl Shared {
     }
 }
 
+/// Sends `request` once with `client`, outside the worker: no events, no
+/// store, no retries. The doctor's probes use it, so they are sent, timed
+/// and classified exactly as the engine's own requests are.
+pub(crate) async fn send_once(client: &reqwest::Client, request: &OutgoingRequest) -> Exchange {
+    // Nobody listens: a dropped receiver makes every event a no-op.
+    let (events, _) = mpsc::unbounded_channel();
+    let never = CancellationToken::new();
+    Attempt {
+        client,
+        request,
+        id: ExchangeId::new(),
+        number: 1,
+        retry_of: None,
+        cancel: &never,
+        events: &EventSender(events),
+    }
+    .run()
+    .await
+}
+
 /// How long to wait before the next attempt, or `None` to stop.
 fn retry_wait(exchange: &Exchange, retry_index: u32, retries: u32) -> Option<Duration> {
     let Outcome::Failed(failure) = &exchange.outcome else {
@@ -354,7 +374,11 @@ fn retry_wait(exchange: &Exchange, retry_index: u32, retries: u32) -> Option<Dur
 
 /// An exchange that failed before anything was sent: the client could not
 /// be set up (a bad proxy URL or CA file).
-fn setup_failure(id: ExchangeId, request: &OutgoingRequest, error: &ClientError) -> Exchange {
+pub(crate) fn setup_failure(
+    id: ExchangeId,
+    request: &OutgoingRequest,
+    error: &ClientError,
+) -> Exchange {
     let kind = match error {
         ClientError::Proxy { .. } => FailureKind::Proxy,
         ClientError::CaFile { .. } | ClientError::Build(_) => FailureKind::Tls,
