@@ -5,4 +5,5 @@
 
 pub mod keymap;
 pub mod panes;
+pub mod samples;
 pub mod theme;
