@@ -37,11 +37,9 @@ use crate::tui::keymap::Action;
 use crate::tui::samples;
 
 pub use headers::HeaderProblem;
-pub use json::TextPosition;
-pub use picker::OpenError;
 pub use quick::QuickFields;
 
-use json::locate;
+use json::{TextPosition, locate};
 use picker::{Picker, PickerOutcome};
 use quick::QuickEdit;
 
@@ -50,7 +48,7 @@ const TAB_WIDTH: u8 = 2;
 
 /// At most this many problems are placed on lines (each is a scan of the
 /// text); the rest still count, they just get no gutter marker.
-const MAX_LOCATED: usize = 100;
+const MAX_LOCATED: usize = 20;
 
 /// What the composer holds, for saving and restoring between runs.
 ///
@@ -61,6 +59,7 @@ const MAX_LOCATED: usize = 100;
 /// it again (or lets the profile supply it). Any `sk-ant-…` text in the
 /// body is masked too.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Draft {
     pub body: String,
     /// The extra-headers text, one `name: value` per line.
@@ -179,6 +178,8 @@ pub struct ComposerPane {
     /// JSON is broken.
     last_fields: QuickFields,
     notice: Option<Notice>,
+    /// Bumped on every change that may change the draft.
+    revision: u64,
 }
 
 impl Default for ComposerPane {
@@ -205,6 +206,7 @@ impl ComposerPane {
             analysis: OnceCell::new(),
             last_fields: QuickFields::default(),
             notice: None,
+            revision: 0,
         };
         pane.refresh_last_fields();
         pane
@@ -285,6 +287,13 @@ impl ComposerPane {
 
     pub fn is_picker_open(&self) -> bool {
         self.picker.is_some()
+    }
+
+    /// Changes whenever the text may have changed (typing, paste, quick
+    /// fields, loading, headers): compare it between frames to know when
+    /// to save the [`Draft`] (debounced), whichever way the change came.
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// What to save so nothing typed is lost; credentials masked (see
@@ -493,6 +502,7 @@ impl ComposerPane {
     fn touch(&mut self) {
         self.analysis = OnceCell::new();
         self.notice = None;
+        self.revision = self.revision.wrapping_add(1);
     }
 
     fn refresh_last_fields(&mut self) {

@@ -471,6 +471,59 @@ fn snapshot_schema_error_with_field_path() {
 }
 
 #[test]
+fn snapshot_schema_error_on_a_line() {
+    let body = samples::default_sample().body.replace(
+        "\"stream\": true,",
+        "\"stream\": true,\n  \"temperature\": 1.5,",
+    );
+    let mut pane = ComposerPane::new(&body, "hello.json");
+    let terminal = draw(&mut pane, 66, 15);
+    insta::assert_snapshot!("schema_error_on_a_line", terminal.backend());
+    let text = screen(&terminal);
+    assert!(
+        text.contains("✗ 1 error — line 5:3 temperature: Input should be"),
+        "{text}"
+    );
+    assert!(text.contains("✗ 5"), "{text}");
+}
+
+#[test]
+fn broken_json_keeps_the_last_fields_dimmed() {
+    let mut pane = sample("hello.json");
+    pane.on_action(Action::Edit);
+    pane.on_input(key(KeyCode::Down));
+    pane.on_input(key(KeyCode::End));
+    type_text(&mut pane, ",");
+    let terminal = draw(&mut pane, 66, 15);
+    let text = screen(&terminal);
+    assert!(
+        text.contains("claude-sonnet-4-6 ▾  max 256  stream on  temp —  (fix the JSON)"),
+        "the last known values, dimmed: {text}"
+    );
+}
+
+#[test]
+fn every_change_bumps_the_revision() {
+    let mut pane = sample("hello.json");
+    let mut last = pane.revision();
+    let mut changed = |pane: &ComposerPane, what: &str| {
+        assert_ne!(pane.revision(), last, "{what}");
+        last = pane.revision();
+    };
+    pane.on_action(Action::ToggleStream);
+    changed(&pane, "quick field");
+    pane.on_action(Action::Edit);
+    type_text(&mut pane, "x");
+    changed(&pane, "typing");
+    pane.on_paste("y");
+    changed(&pane, "paste");
+    pane.set_extra_headers(&[Header::new("a", "b")]);
+    changed(&pane, "headers");
+    pane.set_body("{}", "t");
+    changed(&pane, "load");
+}
+
+#[test]
 fn snapshot_headers_editor() {
     let mut pane = sample("hello.json");
     pane.set_extra_headers(&[

@@ -243,10 +243,8 @@ impl ComposerPane {
             .collect();
         if stale {
             for line in &mut candidates {
-                line.spans.push(Span::styled(
-                    "  fix the JSON to use quick fields",
-                    theme.warn,
-                ));
+                line.spans
+                    .push(Span::styled("  (fix the JSON)", theme.warn));
             }
             candidates.push(Line::from(Span::styled(
                 "quick fields: fix the JSON to use them",
