@@ -5,6 +5,7 @@
 
 pub mod keymap;
 pub mod panes;
+pub mod samples;
 pub mod theme;
 
 #[cfg(test)]
