@@ -27,6 +27,10 @@ pub struct Cli {
     #[arg(long)]
     pub demo: bool,
 
+    /// Dashboard: retry failed sends up to N times with the official SDKs' policy (default: none, so a 429 shows as it is).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub retries: u32,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

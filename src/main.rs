@@ -40,18 +40,8 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
             commands::history::run(&ctx, command, &mut stdout, &mut stderr)?
         }
         None => {
-            let what = if cli.demo {
-                "claudetui --demo"
-            } else {
-                "claudetui"
-            };
-            eprintln!(
-                "{what}: the dashboard is not built yet. What works today:\n  \
-                 claudetui mock                  run the embedded Anthropic-compatible server\n  \
-                 claudetui send [FILE|-]         send a request (try --base-url http://127.0.0.1:4747 with the mock)\n  \
-                 claudetui history list          look at past exchanges"
-            );
-            Exit::Usage
+            claudetui::tui::terminal::install_panic_hook(ctx.paths.log_dir());
+            runtime.block_on(commands::dashboard::run(&ctx, cli.demo, cli.retries))?
         }
     };
     Ok(exit)

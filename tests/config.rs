@@ -602,12 +602,18 @@ fn the_example_config_is_valid_and_complete() {
         "no_proxy",
         "ca_file",
         "headers",
+        "[keys]",
     ] {
         assert!(
             text.contains(field),
             "config.example.toml does not document {field}"
         );
     }
+    // Its [keys] table is one the dashboard accepts.
+    let path = s.dir.path().join("config.toml");
+    let keys = claudetui::config::key_settings(&path).unwrap();
+    assert_eq!(keys["replay"], vec!["r".to_string()]);
+    claudetui::tui::keymap::Keymap::with_overrides(&keys, "config.example.toml").unwrap();
 }
 
 #[test]

@@ -17,6 +17,17 @@ pub(crate) struct ConfigFile {
     pub active_profile: Option<String>,
     #[serde(default)]
     pub profiles: BTreeMap<String, ProfileConfig>,
+    /// `[keys]`: action name → one key or a list of keys.
+    #[serde(default)]
+    pub keys: BTreeMap<String, KeySetting>,
+}
+
+/// `send = "f5"` or `send = ["ctrl-s", "f5"]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum KeySetting {
+    One(String),
+    Many(Vec<String>),
 }
 
 /// One `[profiles.NAME]` table. Its `Debug` names the settings that are
@@ -97,6 +108,23 @@ pub fn profile_names(path: &Path) -> Result<Vec<String>, ConfigError> {
     Ok(load(path)?
         .map(|file| file.profiles.into_keys().collect())
         .unwrap_or_default())
+}
+
+/// The `[keys]` table of the config file (empty when there is no file or
+/// no table), each action with its list of keys. Checking the names and
+/// keys is the keymap's job.
+pub fn key_settings(path: &Path) -> Result<BTreeMap<String, Vec<String>>, ConfigError> {
+    let keys = load(path)?.map(|file| file.keys).unwrap_or_default();
+    Ok(keys
+        .into_iter()
+        .map(|(action, setting)| {
+            let keys = match setting {
+                KeySetting::One(key) => vec![key],
+                KeySetting::Many(keys) => keys,
+            };
+            (action, keys)
+        })
+        .collect())
 }
 
 pub(crate) fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {

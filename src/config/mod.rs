@@ -61,7 +61,7 @@ use std::time::Duration;
 use crate::api::types::Header;
 use crate::store::redact::{is_secret_header, mask_secret, redact_headers, redact_text};
 
-pub use file::profile_names;
+pub use file::{key_settings, profile_names};
 pub use headers::parse_custom_headers;
 pub use paths::{resolve_paths, resolve_paths_with};
 pub use resolve::{KeyShape, key_shape, resolve_profile};
@@ -494,7 +494,7 @@ impl fmt::Debug for Profile {
 
 /// Header names that suggest the value is a credential even though they are
 /// not the standard ones (`x-gateway-token`, `x-portkey-api-key`, …).
-fn looks_secret(name: &str) -> bool {
+pub(crate) fn looks_secret(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     [
         "key", "token", "secret", "auth", "password", "cookie", "session",

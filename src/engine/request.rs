@@ -8,7 +8,7 @@ use reqwest::header::{HeaderName, HeaderValue};
 use crate::api::types::Header;
 use crate::config::{Credential, CredentialKind, Profile};
 use crate::exchange::RecordedRequest;
-use crate::store::redact::{mask_header_value, redact_text};
+use crate::store::redact::{is_secret_header, mask_header_value, redact_text};
 
 use super::client::ClientSettings;
 
@@ -81,6 +81,40 @@ impl OutgoingRequest {
         };
         request.check()?;
         Ok(request)
+    }
+
+    /// The request of a recorded exchange, to send again: same method,
+    /// path and body, the recorded headers that carry no secret, and the
+    /// credential of `profile` (a record holds only the masked one).
+    pub fn replay(profile: &Profile, recorded: &RecordedRequest) -> Result<Self, RequestError> {
+        let mut request = OutgoingRequest::for_profile(
+            profile,
+            &recorded.method,
+            recorded.path(),
+            recorded.body.clone(),
+        )?;
+        for header in Self::replayable_headers(recorded) {
+            request.set_header(&header.name, &header.value);
+        }
+        request.check()?;
+        Ok(request)
+    }
+
+    /// The recorded headers worth sending again: not the credential (it
+    /// was masked), not secret-looking ones, and not those the client
+    /// computes (`content-length`, `host`).
+    pub fn replayable_headers(recorded: &RecordedRequest) -> Vec<Header> {
+        recorded
+            .headers
+            .iter()
+            .filter(|h| {
+                let name = h.name.to_ascii_lowercase();
+                !is_secret_header(&name)
+                    && !crate::config::looks_secret(&name)
+                    && !matches!(name.as_str(), "content-length" | "host" | "user-agent")
+            })
+            .cloned()
+            .collect()
     }
 
     /// Sets a header, replacing any earlier value of the same name.
@@ -204,6 +238,33 @@ mod tests {
     }
 
     const KEY: &str = "sk-ant-api03-0123456789abcdefghijklmnopqrstuvwxyz-WXYZ";
+
+    #[test]
+    fn replay_sends_the_recorded_request_with_the_profiles_key() {
+        let mut original = request_with_key(KEY, CredentialKind::ApiKey);
+        original.url = "https://api.anthropic.com/v1/messages?beta=true".into();
+        original
+            .headers
+            .push(Header::new("anthropic-beta", "tools-2024-04-04"));
+        original
+            .headers
+            .push(Header::new("x-gateway-token", "secret-value"));
+        let recorded = original.recorded();
+        let mut profile = Profile::builtin();
+        profile.base_url.value = "http://127.0.0.1:4747".into();
+        profile.credential = original.credential.clone();
+        let replay = OutgoingRequest::replay(&profile, &recorded).unwrap();
+        assert_eq!(replay.url, "http://127.0.0.1:4747/v1/messages?beta=true");
+        assert_eq!(replay.body, recorded.body);
+        let names: Vec<&str> = replay.headers.iter().map(|h| h.name.as_str()).collect();
+        assert!(names.contains(&"anthropic-beta"), "{names:?}");
+        assert!(
+            !names.contains(&"x-gateway-token"),
+            "masked secrets are not resent"
+        );
+        assert!(!names.contains(&"x-api-key") && !names.contains(&"content-length"));
+        assert_eq!(replay.credential.unwrap().secret.expose(), KEY);
+    }
 
     #[test]
     fn recorded_request_never_holds_the_key() {

@@ -31,7 +31,10 @@ pub fn lines(keymap: &Keymap, ctx: &PaneContext) -> Vec<Line<'static>> {
         if !out.is_empty() {
             out.push(Line::raw(""));
         }
-        out.push(Line::styled(context.title().to_string(), ctx.theme.title_focused));
+        out.push(Line::styled(
+            context.title().to_string(),
+            ctx.theme.title_focused,
+        ));
         for (keys, description) in keymap.rows(context) {
             out.push(Line::from(vec![
                 Span::styled(format!("  {keys:<width$}  "), ctx.theme.key_hint),
@@ -63,14 +66,23 @@ pub fn area(screen: Rect) -> Rect {
 
 /// Draws the overlay scrolled by `scroll` lines (clamped; the clamped value
 /// is returned so the caller can keep it).
-pub fn render(keymap: &Keymap, scroll: u16, screen: Rect, buf: &mut Buffer, ctx: &PaneContext) -> u16 {
+pub fn render(
+    keymap: &Keymap,
+    scroll: u16,
+    screen: Rect,
+    buf: &mut Buffer,
+    ctx: &PaneContext,
+) -> u16 {
     let area = area(screen);
     let text = lines(keymap, ctx);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Thick)
         .border_style(ctx.theme.border_focused)
-        .title(Line::styled(" Keys — Esc or ? closes, j/k scroll ", ctx.theme.title_focused));
+        .title(Line::styled(
+            " Keys — Esc or ? closes, j/k scroll ",
+            ctx.theme.title_focused,
+        ));
     let inner = block.inner(area);
     let max_scroll = (text.len() as u16).saturating_sub(inner.height);
     let scroll = scroll.min(max_scroll);

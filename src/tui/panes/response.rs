@@ -57,6 +57,8 @@ impl ResponsePane {
 
     pub fn on_input(&mut self, _key: KeyEvent) {}
 
+    pub fn scroll_by(&mut self, _lines: i32) {}
+
     pub fn render(&mut self, area: Rect, buf: &mut Buffer, ctx: &PaneContext) {
         ctx.block(2, "Response").render(area, buf);
     }

@@ -42,7 +42,15 @@ pub enum Mode {
 fn hints(mode: Mode) -> &'static [Action] {
     use Action::*;
     match mode {
-        Mode::Composer => &[Send, Edit, NextModel, ToggleStream, MoreTokens, OpenFile, EditHeaders],
+        Mode::Composer => &[
+            Send,
+            Edit,
+            NextModel,
+            ToggleStream,
+            MoreTokens,
+            OpenFile,
+            EditHeaders,
+        ],
         Mode::Editing => &[StopEditing, Send],
         Mode::Response => &[NextTab, Search, NextMatch, ToggleWrap, Bottom],
         Mode::History => &[Show, Replay, LoadIntoComposer, Diagnose, CopyCurl, Filter],
@@ -97,7 +105,13 @@ pub fn render(
     Paragraph::new(Line::from(spans)).render(area, buf);
 }
 
-fn push_hint(spans: &mut Vec<Span<'static>>, keymap: &Keymap, action: Action, key: Style, dim: Style) {
+fn push_hint(
+    spans: &mut Vec<Span<'static>>,
+    keymap: &Keymap,
+    action: Action,
+    key: Style,
+    dim: Style,
+) {
     let Some(first) = keymap.keys(action).first() else {
         return;
     };
@@ -164,7 +178,10 @@ mod tests {
     fn hints_follow_the_keymap() {
         let keymap = Keymap::default();
         let text = draw(&keymap, Mode::History, None);
-        assert!(text.contains("r replay") && text.contains("? help"), "{text}");
+        assert!(
+            text.contains("r replay") && text.contains("? help"),
+            "{text}"
+        );
         let mut rebound = std::collections::BTreeMap::new();
         rebound.insert("replay".to_string(), vec!["R".to_string()]);
         let keymap = Keymap::with_overrides(&rebound, "c.toml").unwrap();

@@ -48,7 +48,10 @@ fn filter_words_are_understood() {
     assert_eq!(f.outcome.as_deref(), Some("timeout"));
     assert_eq!(f.text.as_deref(), Some("foo bar"));
     assert_eq!(HistoryFilter::parse("status:500").status, Some(500));
-    assert_eq!(HistoryFilter::parse("outcome:ok").outcome.as_deref(), Some("ok"));
+    assert_eq!(
+        HistoryFilter::parse("outcome:ok").outcome.as_deref(),
+        Some("ok")
+    );
     assert_eq!(HistoryFilter::parse("42").text.as_deref(), Some("42"));
     assert!(HistoryFilter::parse("   ").is_empty());
 }
@@ -107,7 +110,10 @@ fn actions_name_the_selected_exchange() {
     let id = pane.selected_row().unwrap().id.clone();
     for (action, intent) in [
         (Action::Show, HistoryIntent::Show(id.clone())),
-        (Action::LoadIntoComposer, HistoryIntent::LoadIntoComposer(id.clone())),
+        (
+            Action::LoadIntoComposer,
+            HistoryIntent::LoadIntoComposer(id.clone()),
+        ),
         (Action::Diagnose, HistoryIntent::Diagnose(id.clone())),
         (Action::CopyCurl, HistoryIntent::CopyCurl(id.clone())),
     ] {
@@ -208,7 +214,10 @@ fn renders_empty_loading_filtered_and_prompt() {
     for c in "429".chars() {
         pane.on_input(key(c));
     }
-    insta::assert_snapshot!("history_filter_prompt", draw(&mut pane, 60, 5, true).backend());
+    insta::assert_snapshot!(
+        "history_filter_prompt",
+        draw(&mut pane, 60, 5, true).backend()
+    );
 }
 
 #[test]

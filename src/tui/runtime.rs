@@ -1,0 +1,472 @@
+//! The event loop: terminal input, engine events, background answers and
+//! a one-second tick go in as [`Msg`]s; `update` turns each into state and
+//! [`Effect`]s, which are carried out here, off the UI's path (the engine
+//! task, a store-reading thread, spawned tasks). Frames are drawn at most
+//! every 16 ms, after every burst of messages has been applied, so a fast
+//! stream costs one frame per 16 ms, not one per event.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{Local, Utc};
+use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
+use futures_util::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::app::{App, Effect, Msg, Purpose};
+use super::keymap::Keymap;
+use super::panes::composer::{ComposerPane, Draft};
+use super::panes::status_bar::Tone;
+use super::terminal::{TerminalGuard, copy_osc52};
+use super::theme::{ColorMode, Theme};
+use super::{update, view};
+use crate::config::{Env, Paths, Profile};
+use crate::doctor::{DoctorInput, StepReport};
+use crate::engine::client::ClientSettings;
+use crate::engine::{Command, Engine};
+use crate::exchange::ExchangeId;
+use crate::store::{ListQuery, Store};
+
+const FRAME: Duration = Duration::from_millis(16);
+/// Messages applied before a frame is forced, so input stays responsive
+/// under a flood of stream events.
+const BURST: usize = 512;
+
+/// Everything the dashboard needs, resolved by the caller.
+pub struct Options {
+    pub profile: Profile,
+    pub demo: bool,
+    pub keymap: Keymap,
+    pub paths: Paths,
+    pub env: Env,
+    /// The history database (a temporary one in demo mode); `None` runs
+    /// without history.
+    pub store_path: Option<PathBuf>,
+    /// Where the composer's draft is kept.
+    pub draft_path: PathBuf,
+    /// What the composer starts with when there is no draft.
+    pub sample: (String, String),
+    pub retries: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DashboardError {
+    #[error(
+        "cannot take over the terminal: {0}. Run claudetui in an interactive terminal (not through a pipe)"
+    )]
+    Terminal(#[source] std::io::Error),
+    #[error("cannot start the request engine: {0}")]
+    Engine(#[source] std::io::Error),
+}
+
+/// Runs the dashboard until the user quits. Call inside a tokio runtime.
+pub async fn run(options: Options) -> Result<(), DashboardError> {
+    let (store, recovery) = open_store(options.store_path.as_deref());
+    let (engine, mut engine_events) = Engine::spawn(store).map_err(DashboardError::Engine)?;
+    let (msg_tx, mut msg_rx) = mpsc::unbounded_channel::<Msg>();
+    let reader = options
+        .store_path
+        .as_deref()
+        .and_then(|path| StoreReader::spawn(path, msg_tx.clone()));
+    let mut app = initial_app(&options);
+    if reader.is_none() {
+        app.history = super::panes::history::HistoryPane::new(app.now, *Local::now().offset())
+            .without_store();
+    }
+    if let Some(recovery) = recovery {
+        app.tell(Tone::Warn, recovery);
+    }
+    let guard = TerminalGuard::enter().map_err(DashboardError::Terminal)?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))
+        .map_err(DashboardError::Terminal)?;
+    draw(&mut terminal, &mut app)?;
+    let (check_tx, mut check_rx) = mpsc::unbounded_channel::<StepReport>();
+    let services = Services {
+        engine,
+        reader,
+        msg_tx,
+        check_tx,
+        doctor: Arc::new(DoctorInput {
+            profile: options.profile.clone(),
+            paths: options.paths.clone(),
+            env: options.env.clone(),
+            timeout: Duration::from_secs(10),
+        }),
+        draft_path: options.draft_path.clone(),
+        retries: options.retries,
+    };
+    let startup = update::startup(&mut app);
+    services.carry_out(startup, &mut app);
+    let mut input = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut signals = Signals::new();
+    let mut next_frame = Instant::now() + FRAME;
+    let mut dirty = false;
+    while !app.quitting {
+        let msg = tokio::select! {
+            Some(event) = input.next() => match event {
+                Ok(event) => match from_terminal(event) {
+                    Some(msg) => msg,
+                    None => continue,
+                },
+                Err(_) => Msg::Terminate,
+            },
+            Some(event) = engine_events.recv() => Msg::Engine(Box::new(event)),
+            Some(msg) = msg_rx.recv() => msg,
+            Some(report) = check_rx.recv() => Msg::Check(report),
+            _ = tick.tick() => Msg::Tick(Utc::now()),
+            _ = signals.next() => Msg::Terminate,
+            _ = tokio::time::sleep_until(next_frame), if dirty => {
+                draw(&mut terminal, &mut app)?;
+                dirty = false;
+                next_frame = Instant::now() + FRAME;
+                continue;
+            }
+        };
+        apply(&services, &mut app, msg);
+        // A burst (a fast stream) is applied before the next frame.
+        for _ in 0..BURST {
+            let Ok(event) = engine_events.try_recv() else {
+                break;
+            };
+            apply(&services, &mut app, Msg::Engine(Box::new(event)));
+        }
+        dirty = true;
+        if Instant::now() >= next_frame {
+            draw(&mut terminal, &mut app)?;
+            dirty = false;
+            next_frame = Instant::now() + FRAME;
+        }
+    }
+    services.engine.command(Command::CancelAll);
+    // Exchanges that finished are in the store before the program ends.
+    let _ = tokio::time::timeout(Duration::from_secs(2), services.engine.flush()).await;
+    drop(guard);
+    Ok(())
+}
+
+fn apply(services: &Services, app: &mut App, msg: Msg) {
+    app.now = Utc::now();
+    let effects = update::update(app, msg);
+    services.carry_out(effects, app);
+}
+
+fn draw(
+    terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
+    app: &mut App,
+) -> Result<(), DashboardError> {
+    app.now = Utc::now();
+    terminal
+        .draw(|frame| view::view(app, frame))
+        .map_err(DashboardError::Terminal)?;
+    Ok(())
+}
+
+fn from_terminal(event: TermEvent) -> Option<Msg> {
+    match event {
+        // Key releases (kitty protocol, Windows) would double every key.
+        TermEvent::Key(key) if key.kind != KeyEventKind::Release => Some(Msg::Key(key)),
+        TermEvent::Mouse(mouse) => Some(Msg::Mouse(mouse)),
+        TermEvent::Paste(text) => Some(Msg::Paste(text)),
+        TermEvent::Resize(w, h) => Some(Msg::Resize(w, h)),
+        _ => None,
+    }
+}
+
+pub fn initial_app(options: &Options) -> App {
+    let composer = match load_draft(&options.draft_path) {
+        Some(draft) => ComposerPane::restore(draft),
+        None => ComposerPane::new(&options.sample.1, &options.sample.0),
+    };
+    let theme = Theme::new(ColorMode::detect(|name| {
+        options.env.get(name).map(str::to_owned)
+    }));
+    App::new(
+        options.profile.clone(),
+        options.demo,
+        options.keymap.clone(),
+        theme,
+        composer,
+        Utc::now(),
+        *Local::now().offset(),
+    )
+}
+
+fn open_store(path: Option<&std::path::Path>) -> (Option<Store>, Option<String>) {
+    let Some(path) = path else {
+        return (None, None);
+    };
+    match Store::open(path) {
+        Ok((store, recovery)) => (Some(store), recovery.map(|r| r.to_string())),
+        Err(error) => (
+            None,
+            Some(format!("history is off for this session: {error}")),
+        ),
+    }
+}
+
+fn load_draft(path: &std::path::Path) -> Option<Draft> {
+    let text = std::fs::read_to_string(path).ok()?;
+    match serde_json::from_str(&text) {
+        Ok(draft) => Some(draft),
+        Err(error) => {
+            tracing::warn!(%error, path = %path.display(), "the saved draft could not be read");
+            None
+        }
+    }
+}
+
+/// Writes the draft next to itself first, so a crash mid-write never
+/// leaves half a draft.
+pub fn save_draft(path: &std::path::Path, draft: &Draft) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let text = serde_json::to_string_pretty(draft).map_err(std::io::Error::other)?;
+    let temporary = path.with_extension("json.tmp");
+    std::fs::write(&temporary, text)?;
+    std::fs::rename(&temporary, path)
+}
+
+/// Who carries out effects.
+struct Services {
+    engine: Engine,
+    reader: Option<StoreReader>,
+    msg_tx: mpsc::UnboundedSender<Msg>,
+    check_tx: mpsc::UnboundedSender<StepReport>,
+    doctor: Arc<DoctorInput>,
+    draft_path: PathBuf,
+    retries: u32,
+}
+
+impl Services {
+    fn carry_out(&self, effects: Vec<Effect>, app: &mut App) {
+        for effect in effects {
+            self.carry_out_one(effect, app);
+        }
+    }
+
+    fn carry_out_one(&self, effect: Effect, app: &mut App) {
+        match effect {
+            Effect::Send { id, request } => self.engine.command(Command::Send {
+                id,
+                request,
+                retries: self.retries,
+            }),
+            Effect::Cancel(id) => self.engine.cancel(&id),
+            Effect::Copy(text) => {
+                if let Err(error) = copy_osc52(&text) {
+                    app.tell(Tone::Error, format!("could not copy: {error}"));
+                }
+            }
+            Effect::Load { purpose, id } => self.read(Read::Exchange { purpose, id }, app),
+            Effect::CountHistory { generation, query } => {
+                self.read(Read::Count { generation, query }, app)
+            }
+            Effect::LoadPage(page) => self.read(
+                Read::Page {
+                    generation: page.generation,
+                    page: page.page,
+                    query: page.query,
+                },
+                app,
+            ),
+            Effect::RunChecks(steps) => {
+                crate::doctor::spawn_run(steps, self.doctor.clone(), self.check_tx.clone())
+            }
+            Effect::FetchModels => fetch_models(app.profile.clone(), self.msg_tx.clone()),
+            Effect::SaveDraft(draft) => {
+                let path = self.draft_path.clone();
+                tokio::task::spawn_blocking(move || {
+                    if let Err(error) = save_draft(&path, &draft) {
+                        tracing::warn!(%error, path = %path.display(), "the draft was not saved");
+                    }
+                });
+            }
+            Effect::Quit => app.quitting = true,
+        }
+    }
+
+    fn read(&self, read: Read, app: &mut App) {
+        match &self.reader {
+            Some(reader) => reader.ask(read),
+            None => {
+                if let Read::Exchange { id, .. } = read {
+                    app.tell(
+                        Tone::Warn,
+                        format!("{id} is not in memory and history is off"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Lists the models the server offers, for the composer's model field.
+fn fetch_models(profile: Profile, tx: mpsc::UnboundedSender<Msg>) {
+    tokio::spawn(async move {
+        let result = models(&profile).await;
+        let _ = tx.send(Msg::Models(result));
+    });
+}
+
+async fn models(profile: &Profile) -> Result<Vec<String>, String> {
+    let request = crate::engine::OutgoingRequest::for_profile(
+        profile,
+        "GET",
+        "/v1/models?limit=1000",
+        String::new(),
+    )
+    .map_err(|e| e.to_string())?;
+    let client = ClientSettings::for_profile(profile)
+        .for_url(&request.url)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut builder = client.get(&request.url).timeout(Duration::from_secs(15));
+    for header in request.headers.iter() {
+        builder = builder.header(header.name.as_str(), header.value.as_str());
+    }
+    if let Some(credential) = &profile.credential {
+        let header = credential.header();
+        builder = builder.header(header.name.as_str(), header.value.as_str());
+    }
+    let response = builder
+        .send()
+        .await
+        .map_err(|e| crate::config::display_url(&e.to_string()))?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(format!("GET /v1/models answered {status}"));
+    }
+    let list: crate::api::types::ModelList = response
+        .json()
+        .await
+        .map_err(|e| format!("GET /v1/models sent something else than a model list: {e}"))?;
+    Ok(list.data.into_iter().map(|m| m.id).collect())
+}
+
+/// Reads the store on a thread of its own, so a slow disk never stalls a
+/// frame. Asked with [`Read`]s, answers with [`Msg`]s.
+struct StoreReader {
+    tx: std::sync::mpsc::Sender<Read>,
+}
+
+enum Read {
+    Count {
+        generation: u64,
+        query: ListQuery,
+    },
+    Page {
+        generation: u64,
+        page: usize,
+        query: ListQuery,
+    },
+    Exchange {
+        purpose: Purpose,
+        id: ExchangeId,
+    },
+}
+
+impl StoreReader {
+    fn spawn(path: &std::path::Path, out: mpsc::UnboundedSender<Msg>) -> Option<StoreReader> {
+        let (store, _) = Store::open(path).ok()?;
+        let (tx, rx) = std::sync::mpsc::channel::<Read>();
+        std::thread::Builder::new()
+            .name("history-reader".into())
+            .spawn(move || {
+                while let Ok(read) = rx.recv() {
+                    if out.send(answer(&store, read)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .ok()?;
+        Some(StoreReader { tx })
+    }
+
+    fn ask(&self, read: Read) {
+        let _ = self.tx.send(read);
+    }
+}
+
+fn answer(store: &Store, read: Read) -> Msg {
+    match read {
+        Read::Count { generation, query } => Msg::HistoryCount {
+            generation,
+            result: store.count(&query).map_err(|e| e.to_string()),
+        },
+        Read::Page {
+            generation,
+            page,
+            query,
+        } => Msg::HistoryPage {
+            generation,
+            page,
+            result: store.list(&query).map_err(|e| e.to_string()),
+        },
+        Read::Exchange { purpose, id } => Msg::Loaded {
+            purpose,
+            result: store
+                .get(id.as_str())
+                .map(|found| found.map(Box::new))
+                .map_err(|e| e.to_string()),
+            id,
+        },
+    }
+}
+
+/// SIGTERM and SIGHUP, as one stream.
+struct Signals {
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    hup: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn new() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Signals {
+                term: signal(SignalKind::terminate()).ok(),
+                hup: signal(SignalKind::hangup()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        {
+            let (term, hup) = (&mut self.term, &mut self.hup);
+            let term = async {
+                match term {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let hup = async {
+                match hup {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = term => {},
+                _ = hup => {},
+            }
+        }
+        #[cfg(not(unix))]
+        std::future::pending::<()>().await
+    }
+}

@@ -1,0 +1,82 @@
+//! Owning the terminal: raw mode, the alternate screen, mouse and
+//! bracketed paste on the way in, and all of it undone on the way out —
+//! on quit, on an error (the guard's `Drop`), on a panic (the hook) and
+//! on SIGTERM/SIGHUP (the event loop turns them into a clean quit).
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+
+/// While it lives, the terminal belongs to the dashboard.
+pub struct TerminalGuard {
+    _private: (),
+}
+
+impl TerminalGuard {
+    pub fn enter() -> io::Result<TerminalGuard> {
+        enable_raw_mode()?;
+        let guard = TerminalGuard { _private: () };
+        execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            EnableBracketedPaste,
+            crossterm::cursor::Hide
+        )?;
+        Ok(guard)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Gives the terminal back: safe to call more than once.
+pub fn restore() {
+    let _ = disable_raw_mode();
+    let _ = execute!(
+        io::stdout(),
+        DisableBracketedPaste,
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+    let _ = io::stdout().flush();
+}
+
+/// On a panic: restore the terminal first (so the message is readable and
+/// the shell usable), write the report to the log, and say where it is.
+pub fn install_panic_hook(log_dir: PathBuf) {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        let backtrace = std::backtrace::Backtrace::force_capture();
+        tracing::error!(%info, %backtrace, "the dashboard panicked");
+        eprintln!(
+            "claudetui stopped on a bug: {info}\n\
+             The terminal has been restored. The report is in the log under {}; \
+             please include it when you report this.",
+            log_dir.display()
+        );
+        previous(info);
+    }));
+}
+
+/// Copies `text` to the clipboard of the terminal (OSC 52), which works
+/// over SSH and in tmux (with `set-clipboard on`).
+pub fn copy_osc52(text: &str) -> io::Result<()> {
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = io::stdout();
+    write!(out, "\x1b]52;c;{encoded}\x07")?;
+    out.flush()
+}

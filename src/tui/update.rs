@@ -1,0 +1,503 @@
+//! `update(app, msg) -> effects`: the one place the dashboard's state
+//! changes. No I/O happens here, so every behaviour is testable with
+//! messages in and state out.
+
+use crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
+
+use super::app::{App, Effect, Focus, InFlight, Msg, Overlay, PendingSend, Purpose};
+use super::keymap::Action;
+use super::panes::history::{HistoryIntent, Row};
+use super::panes::status_bar::Tone;
+use crate::api::lint::Problem;
+use crate::doctor::{self, StepId};
+use crate::engine::{Event, OutgoingRequest};
+use crate::exchange::{Exchange, ExchangeId, Outcome};
+
+/// What the dashboard does first: list models, run the checks, count the
+/// stored history.
+pub fn startup(app: &mut App) -> Vec<Effect> {
+    let mut effects = vec![
+        Effect::FetchModels,
+        Effect::RunChecks(doctor::implemented().to_vec()),
+    ];
+    effects.push(Effect::CountHistory {
+        generation: app.history.generation(),
+        query: app.history.query(),
+    });
+    effects
+}
+
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    match msg {
+        Msg::Key(key) => on_key(app, key, &mut effects),
+        Msg::Mouse(mouse) => on_mouse(app, mouse),
+        Msg::Paste(text) => on_paste(app, &text),
+        Msg::Resize(..) => {}
+        Msg::Tick(now) => {
+            app.now = now;
+            // At most one save a second, and only after a change.
+            if app.composer.revision() != app.saved_revision {
+                app.saved_revision = app.composer.revision();
+                effects.push(Effect::SaveDraft(app.composer.draft()));
+            }
+        }
+        Msg::Engine(event) => on_engine(app, *event, &mut effects),
+        Msg::Models(Ok(ids)) => app.composer.set_models(ids),
+        Msg::Models(Err(why)) => app.tell(Tone::Warn, format!("model list unavailable: {why}")),
+        Msg::Check(report) => app.checklist.apply(report),
+        Msg::HistoryCount { generation, result } => match result {
+            Ok(total) => app.history.count_loaded(generation, total),
+            Err(why) => app.history.store_failed(why),
+        },
+        Msg::HistoryPage {
+            generation,
+            page,
+            result,
+        } => match result {
+            Ok(rows) => app.history.page_loaded(generation, page, rows),
+            Err(why) => app.history.store_failed(why),
+        },
+        Msg::Loaded {
+            purpose,
+            id,
+            result,
+        } => match result {
+            Ok(Some(exchange)) => act_on(app, purpose, &exchange, &mut effects),
+            Ok(None) => app.tell(Tone::Error, format!("{id} is no longer in the history")),
+            Err(why) => app.tell(Tone::Error, format!("could not read {id}: {why}")),
+        },
+        Msg::Terminate => quit(app, &mut effects),
+    }
+    effects.extend(app.history.wanted_pages().into_iter().map(Effect::LoadPage));
+    effects
+}
+
+fn quit(app: &mut App, effects: &mut Vec<Effect>) {
+    app.quitting = true;
+    // What was typed since the last tick is kept too.
+    effects.push(Effect::SaveDraft(app.composer.draft()));
+    effects.push(Effect::Quit);
+}
+
+fn on_key(app: &mut App, key: KeyEvent, effects: &mut Vec<Effect>) {
+    if app.keymap.is(Action::ForceQuit, &key) {
+        return quit(app, effects);
+    }
+    if let Some(overlay) = app.overlay.take() {
+        return on_overlay_key(app, overlay, key, effects);
+    }
+    if app.keymap.is(Action::Send, &key) {
+        return send(app, effects);
+    }
+    if text_input(app, key, effects) {
+        return;
+    }
+    if let Some(action) = app.keymap.action(app.focus.context(), &key) {
+        on_action(app, action, effects);
+    }
+}
+
+/// Keys for a prompt or the editor. True when one took the key.
+fn text_input(app: &mut App, key: KeyEvent, effects: &mut Vec<Effect>) -> bool {
+    match app.focus {
+        Focus::Composer if app.composer.input_active() => {
+            if app.composer.is_editing() && app.keymap.is(Action::StopEditing, &key) {
+                app.composer.on_action(Action::StopEditing);
+            } else if app.keymap.is(Action::OpenFile, &key) {
+                app.composer.on_action(Action::OpenFile);
+            } else {
+                app.composer.on_input(key);
+            }
+            true
+        }
+        Focus::Response if app.response.input_active() => {
+            app.response.on_input(key);
+            true
+        }
+        Focus::History if app.history.input_active() => {
+            if let Some(intent) = app.history.on_input(key) {
+                on_history_intent(app, intent, effects);
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
+fn on_overlay_key(app: &mut App, overlay: Overlay, key: KeyEvent, effects: &mut Vec<Effect>) {
+    use crossterm::event::KeyCode;
+    match overlay {
+        Overlay::Help { scroll } => {
+            let close = matches!(key.code, KeyCode::Esc | KeyCode::Char('q'))
+                || app.keymap.is(Action::Help, &key);
+            let scroll = match key.code {
+                KeyCode::Char('j') | KeyCode::Down => scroll.saturating_add(1),
+                KeyCode::Char('k') | KeyCode::Up => scroll.saturating_sub(1),
+                KeyCode::PageDown | KeyCode::Char(' ') => scroll.saturating_add(10),
+                KeyCode::PageUp => scroll.saturating_sub(10),
+                _ => scroll,
+            };
+            if !close {
+                app.overlay = Some(Overlay::Help { scroll });
+            }
+        }
+        Overlay::Confirm(pending) => match key.code {
+            KeyCode::Char('y' | 'Y') => {
+                app.tell(Tone::Warn, "sent with lint errors, as you asked");
+                dispatch(app, pending.request, effects);
+            }
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => app.tell(
+                Tone::Info,
+                "not sent — fix the problems shown in the composer",
+            ),
+            _ => app.overlay = Some(Overlay::Confirm(pending)),
+        },
+    }
+}
+
+fn on_action(app: &mut App, action: Action, effects: &mut Vec<Effect>) {
+    match action {
+        Action::Quit | Action::ForceQuit => quit(app, effects),
+        Action::Help => app.overlay = Some(Overlay::Help { scroll: 0 }),
+        Action::FocusNext => app.focus = app.focus.next(),
+        Action::FocusPrev => app.focus = app.focus.prev(),
+        Action::FocusComposer => app.focus = Focus::Composer,
+        Action::FocusResponse => app.focus = Focus::Response,
+        Action::FocusHistory => app.focus = Focus::History,
+        Action::FocusRateLimits => app.focus = Focus::RateLimits,
+        Action::FocusChecklist => app.focus = Focus::Checklist,
+        Action::Send => send(app, effects),
+        Action::Cancel => cancel(app, effects),
+        _ => on_pane_action(app, action, effects),
+    }
+}
+
+fn on_pane_action(app: &mut App, action: Action, effects: &mut Vec<Effect>) {
+    match app.focus {
+        Focus::Composer => app.composer.on_action(action),
+        Focus::Response => app.response.on_action(action),
+        Focus::History => {
+            if let Some(intent) = app.history.on_action(action) {
+                on_history_intent(app, intent, effects);
+            }
+        }
+        Focus::RateLimits => app.limits.on_action(action),
+        Focus::Checklist => {
+            if let Some(steps) = app.checklist.on_action(action) {
+                effects.push(Effect::RunChecks(steps));
+            }
+        }
+    }
+}
+
+fn on_mouse(app: &mut App, mouse: MouseEvent) {
+    let Some(pane) = app.areas.pane_at(mouse.column, mouse.row) else {
+        return;
+    };
+    let delta = match mouse.kind {
+        MouseEventKind::ScrollDown => 3,
+        MouseEventKind::ScrollUp => -3,
+        MouseEventKind::Down(_) => {
+            app.focus = pane;
+            if pane == Focus::History {
+                app.history.click(mouse.column, mouse.row);
+            }
+            return;
+        }
+        _ => return,
+    };
+    match pane {
+        Focus::History => app.history.scroll_by(delta),
+        Focus::Response => app.response.scroll_by(delta as i32),
+        Focus::RateLimits => app.limits.on_action(if delta > 0 {
+            Action::LimitsScrollDown
+        } else {
+            Action::LimitsScrollUp
+        }),
+        Focus::Checklist => app
+            .checklist
+            .on_action(if delta > 0 {
+                Action::StepDown
+            } else {
+                Action::StepUp
+            })
+            .map_or((), |_| ()),
+        Focus::Composer => {}
+    }
+}
+
+fn on_paste(app: &mut App, text: &str) {
+    match app.focus {
+        Focus::Composer => {
+            if !app.composer.input_active() {
+                app.composer.on_action(Action::Edit);
+            }
+            app.composer.on_paste(text);
+        }
+        Focus::History if app.history.input_active() => {
+            for c in text.chars().filter(|c| !c.is_control()) {
+                let key = KeyEvent::from(crossterm::event::KeyCode::Char(c));
+                app.history.on_input(key);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Builds the composer's request; asks first when lint found errors.
+fn send(app: &mut App, effects: &mut Vec<Effect>) {
+    let body = app.composer.body();
+    let mut request = match OutgoingRequest::for_profile(&app.profile, "POST", "/v1/messages", body)
+    {
+        Ok(request) => request,
+        Err(error) => return app.tell(Tone::Error, format!("not sent: {error}")),
+    };
+    for header in app.composer.extra_headers() {
+        request.set_header(&header.name, &header.value);
+    }
+    if let Err(error) = request.check() {
+        return app.tell(Tone::Error, format!("not sent: {error}"));
+    }
+    if app.composer.has_errors() {
+        let problems = app.composer.problems();
+        app.overlay = Some(Overlay::Confirm(PendingSend {
+            request: Box::new(request),
+            problems: problem_lines(&problems),
+        }));
+        return;
+    }
+    dispatch(app, Box::new(request), effects);
+}
+
+fn problem_lines(problems: &[Problem]) -> Vec<String> {
+    problems
+        .iter()
+        .filter(|p| p.is_error())
+        .map(|p| p.api_message())
+        .collect()
+}
+
+fn dispatch(app: &mut App, request: Box<OutgoingRequest>, effects: &mut Vec<Effect>) {
+    let id = ExchangeId::new();
+    app.tell(Tone::Info, format!("sending {id}…"));
+    effects.push(Effect::Send { id, request });
+}
+
+fn cancel(app: &mut App, effects: &mut Vec<Effect>) {
+    let shown = app
+        .response
+        .shown()
+        .filter(|id| app.in_flight.contains_key(*id))
+        .cloned();
+    let newest = || app.in_flight.keys().max().cloned();
+    match shown.or_else(newest) {
+        Some(id) => effects.push(Effect::Cancel(id)),
+        None => app.tell(Tone::Info, "nothing in flight to cancel"),
+    }
+}
+
+fn on_engine(app: &mut App, event: Event, effects: &mut Vec<Effect>) {
+    match event {
+        Event::Started {
+            id,
+            request,
+            attempt,
+            ..
+        } => {
+            app.in_flight.insert(id.clone(), InFlight { attempt });
+            let model = request
+                .json()
+                .and_then(|b| b.get("model").and_then(|m| m.as_str()).map(Into::into));
+            app.history.started(Row {
+                id: id.clone(),
+                started_at: app.now,
+                profile: app.profile.name.as_str().into(),
+                method: request.method.as_str().into(),
+                path: request.path().into(),
+                model,
+                status: None,
+                outcome: "in-flight".into(),
+                total_ms: None,
+                input_tokens: None,
+                output_tokens: None,
+                attempt,
+            });
+            app.response.begin(&id, &request, app.now);
+        }
+        Event::Headers {
+            id,
+            status,
+            headers,
+            rate_limits,
+        } => {
+            app.response.on_headers(&id, status, &headers);
+            app.limits.record_snapshot(&rate_limits, app.now);
+        }
+        Event::StreamDelta { id, at_ms, event } => app.response.on_delta(&id, at_ms, &event),
+        Event::Retrying {
+            id,
+            next_attempt,
+            wait,
+        } => {
+            app.history.set_outcome(&id, "retrying");
+            app.tell(
+                Tone::Warn,
+                format!(
+                    "retrying in {:.1} s (attempt {next_attempt})",
+                    wait.as_secs_f64()
+                ),
+            );
+        }
+        Event::Finished(exchange) | Event::Failed(exchange) | Event::Cancelled(exchange) => {
+            finished(app, *exchange, effects)
+        }
+        Event::StoreFailed(why) => app.tell(Tone::Error, format!("history not saved: {why}")),
+    }
+}
+
+fn finished(app: &mut App, exchange: Exchange, effects: &mut Vec<Effect>) {
+    app.in_flight.remove(&exchange.id);
+    app.history.finished(exchange.summary(), exchange.attempt);
+    app.response.finish(&exchange);
+    app.limits.record_exchange(&exchange);
+    match &exchange.outcome {
+        Outcome::Ok => app.tell(Tone::Info, done_line(&exchange)),
+        Outcome::Cancelled => app.tell(Tone::Warn, format!("{} cancelled", exchange.id)),
+        Outcome::Failed(failure) => {
+            app.tell(Tone::Error, failure_line(&exchange));
+            recheck(app, failure.kind, effects);
+        }
+    }
+    app.remember(exchange);
+}
+
+/// Re-runs the checklist steps a failure of `kind` points at, and draws
+/// the user's eye to the checklist.
+fn recheck(app: &mut App, kind: crate::api::errors::FailureKind, effects: &mut Vec<Effect>) {
+    let steps: Vec<StepId> = doctor::steps_for_failure(kind);
+    if !steps.is_empty() {
+        app.checklist.set_attention(true);
+        effects.push(Effect::RunChecks(steps));
+    }
+}
+
+fn done_line(exchange: &Exchange) -> String {
+    let status = exchange.status().map_or(String::new(), |s| s.to_string());
+    let tokens = exchange.usage.as_ref().map_or(String::new(), |u| {
+        format!(" · {}→{} tokens", u.input_tokens, u.output_tokens)
+    });
+    format!(
+        "{status} ok in {}{tokens}",
+        super::panes::history::format_latency(exchange.timing.total_ms)
+    )
+}
+
+/// `400 bad-request — messages.0.content: … — fix: …` in one line.
+fn failure_line(exchange: &Exchange) -> String {
+    let Some(failure) = exchange.outcome.failure() else {
+        return String::new();
+    };
+    let status = failure.status.map_or(String::new(), |s| format!("{s} "));
+    format!(
+        "{status}{} — {} Press 3 then d on it for the whole story.",
+        failure.kind.slug(),
+        failure.explanation()
+    )
+}
+
+fn on_history_intent(app: &mut App, intent: HistoryIntent, effects: &mut Vec<Effect>) {
+    let (purpose, id) = match intent {
+        HistoryIntent::Refilter => {
+            effects.push(Effect::CountHistory {
+                generation: app.history.generation(),
+                query: app.history.query(),
+            });
+            return;
+        }
+        HistoryIntent::Show(id) => (Purpose::Show, id),
+        HistoryIntent::Replay(id) => (Purpose::Replay, id),
+        HistoryIntent::LoadIntoComposer(id) => (Purpose::LoadIntoComposer, id),
+        HistoryIntent::Diagnose(id) => (Purpose::Diagnose, id),
+        HistoryIntent::CopyCurl(id) => (Purpose::CopyCurl, id),
+    };
+    match app.recent(&id).cloned() {
+        Some(exchange) => act_on(app, purpose, &exchange, effects),
+        None => effects.push(Effect::Load { purpose, id }),
+    }
+}
+
+fn act_on(app: &mut App, purpose: Purpose, exchange: &Exchange, effects: &mut Vec<Effect>) {
+    match purpose {
+        Purpose::Show => app.response.show(exchange),
+        Purpose::Replay => match OutgoingRequest::replay(&app.profile, &exchange.request) {
+            Ok(request) => dispatch(app, Box::new(request), effects),
+            Err(error) => app.tell(
+                Tone::Error,
+                format!("cannot replay {}: {error}", exchange.id),
+            ),
+        },
+        Purpose::LoadIntoComposer => {
+            let body = pretty(&exchange.request.body);
+            app.composer
+                .set_body(&body, &format!("exchange {}", exchange.id));
+            let headers = extra_headers(app, &exchange.request);
+            app.composer.set_extra_headers(&headers);
+            app.focus = Focus::Composer;
+            app.tell(
+                Tone::Info,
+                format!("loaded {} into the composer", exchange.id),
+            );
+        }
+        Purpose::Diagnose => {
+            app.response.show(exchange);
+            match exchange.outcome.failure() {
+                Some(failure) => {
+                    app.tell(Tone::Error, failure_line(exchange));
+                    recheck(app, failure.kind, effects);
+                    let _ = failure;
+                }
+                None => app.tell(
+                    Tone::Info,
+                    format!("{} did not fail: nothing to diagnose", exchange.id),
+                ),
+            }
+        }
+        Purpose::CopyCurl => {
+            effects.push(Effect::Copy(crate::store::export::to_curl(exchange)));
+            app.tell(
+                Tone::Info,
+                "copied as curl (OSC 52); it reads the key from $ANTHROPIC_API_KEY",
+            );
+        }
+    }
+}
+
+/// The recorded headers the profile would not send by itself.
+fn extra_headers(
+    app: &App,
+    request: &crate::exchange::RecordedRequest,
+) -> Vec<crate::api::types::Header> {
+    OutgoingRequest::replayable_headers(request)
+        .into_iter()
+        .filter(|h| {
+            let name = h.name.to_ascii_lowercase();
+            match name.as_str() {
+                "accept" | "content-type" => false,
+                "anthropic-version" => h.value != app.profile.anthropic_version.value,
+                _ => true,
+            }
+        })
+        .collect()
+}
+
+/// The body re-indented for editing, or as it was when it is not JSON.
+fn pretty(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| body.to_string())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,340 @@
+use chrono::FixedOffset;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use super::*;
+use crate::api::ratelimit::RateLimitSnapshot;
+use crate::commands::dashboard::demo_profile;
+use crate::tui::app::{App, Focus};
+use crate::tui::fixtures::{TEST_KEY, at, exchange};
+use crate::tui::keymap::Keymap;
+use crate::tui::panes::composer::ComposerPane;
+use crate::tui::theme::{ColorMode, Theme};
+
+const VALID: &str = r#"{
+  "model": "claude-sonnet-4-6",
+  "max_tokens": 256,
+  "messages": [{"role": "user", "content": "Hi"}]
+}"#;
+
+const BROKEN: &str = r#"{
+  "model": "claude-sonnet-4-6",
+  "max_token": 256,
+  "messages": [{"role": "user", "content": "Hi"}]
+}"#;
+
+fn app_with(body: &str) -> App {
+    let mut profile = demo_profile("http://127.0.0.1:9");
+    if let Some(credential) = &mut profile.credential {
+        credential.secret = crate::config::Secret::new(TEST_KEY);
+    }
+    App::new(
+        profile,
+        true,
+        Keymap::default(),
+        Theme::new(ColorMode::Ansi16),
+        ComposerPane::new(body, "test"),
+        at(0),
+        FixedOffset::east_opt(0).unwrap(),
+    )
+}
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn sends(effects: &[Effect]) -> Vec<&OutgoingRequest> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send { request, .. } => Some(request.as_ref()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn draw(app: &mut App, width: u16, height: u16) -> Buffer {
+    let area = Rect::new(0, 0, width, height);
+    let mut buf = Buffer::empty(area);
+    crate::tui::view::draw(app, area, &mut buf);
+    buf
+}
+
+#[test]
+fn ctrl_s_sends_the_composers_body_with_the_profiles_key() {
+    let mut app = app_with(VALID);
+    let effects = update(&mut app, ctrl('s'));
+    let sent = sends(&effects);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].url, "http://127.0.0.1:9/v1/messages");
+    assert_eq!(sent[0].method, "POST");
+    assert!(sent[0].body.contains("claude-sonnet-4-6"));
+    assert_eq!(
+        sent[0].credential.as_ref().map(|c| c.secret.expose()),
+        Some(TEST_KEY)
+    );
+    let f5 = update(&mut app, key(KeyCode::F(5)));
+    assert_eq!(sends(&f5).len(), 1);
+}
+
+#[test]
+fn a_request_that_fails_lint_asks_first() {
+    let mut app = app_with(BROKEN);
+    let effects = update(&mut app, ctrl('s'));
+    assert!(sends(&effects).is_empty());
+    assert!(matches!(app.overlay, Some(Overlay::Confirm(_))));
+    let buf = draw(&mut app, 120, 36);
+    let screen = buffer_text(&buf);
+    assert!(screen.contains("Send anyway?"), "{screen}");
+    assert!(screen.contains("max_token"), "names the problem: {screen}");
+
+    let effects = update(&mut app, key(KeyCode::Char('n')));
+    assert!(sends(&effects).is_empty() && app.overlay.is_none());
+
+    update(&mut app, ctrl('s'));
+    let effects = update(&mut app, key(KeyCode::Char('y')));
+    assert_eq!(
+        sends(&effects).len(),
+        1,
+        "sending bad requests on purpose is allowed"
+    );
+}
+
+#[test]
+fn q_quits_outside_editing_but_types_while_editing_and_ctrl_c_always_quits() {
+    let mut app = app_with(VALID);
+    update(&mut app, key(KeyCode::Enter));
+    assert!(app.composer.is_editing());
+    let effects = update(&mut app, key(KeyCode::Char('q')));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Quit)));
+    assert!(app.composer.body().contains('q'), "q was typed");
+    let effects = update(&mut app, ctrl('c'));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Quit)));
+    assert!(effects.iter().any(|e| matches!(e, Effect::SaveDraft(_))));
+
+    let mut app = app_with(VALID);
+    let effects = update(&mut app, key(KeyCode::Char('q')));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Quit)));
+}
+
+#[test]
+fn focus_moves_with_tab_numbers_and_clicks() {
+    let mut app = app_with(VALID);
+    update(&mut app, key(KeyCode::Tab));
+    assert_eq!(app.focus, Focus::Response);
+    update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
+    );
+    assert_eq!(app.focus, Focus::Composer);
+    update(&mut app, key(KeyCode::Char('3')));
+    assert_eq!(app.focus, Focus::History);
+    draw(&mut app, 120, 36);
+    let limits = app.areas.rate_limits;
+    update(
+        &mut app,
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: limits.x + 2,
+            row: limits.y + 2,
+            modifiers: KeyModifiers::NONE,
+        }),
+    );
+    assert_eq!(app.focus, Focus::RateLimits);
+}
+
+#[test]
+fn help_opens_and_closes() {
+    let mut app = app_with(VALID);
+    update(&mut app, key(KeyCode::Char('?')));
+    assert!(matches!(app.overlay, Some(Overlay::Help { .. })));
+    let screen = buffer_text(&draw(&mut app, 120, 36));
+    assert!(screen.contains("send the composer's request"), "{screen}");
+    update(&mut app, key(KeyCode::Esc));
+    assert!(app.overlay.is_none());
+}
+
+fn started(app: &mut App, ex: &crate::exchange::Exchange) {
+    update(
+        app,
+        Msg::engine(Event::Started {
+            id: ex.id.clone(),
+            request: ex.request.clone(),
+            attempt: 1,
+            retry_of: None,
+        }),
+    );
+}
+
+#[test]
+fn an_exchange_goes_from_in_flight_to_history() {
+    let mut app = app_with(VALID);
+    let ex = exchange(1, "claude-sonnet-4-6", Some(200));
+    started(&mut app, &ex);
+    assert_eq!(app.in_flight.len(), 1);
+    assert_eq!(app.history.len(), 1);
+    assert_eq!(app.response.shown(), Some(&ex.id));
+    update(
+        &mut app,
+        Msg::engine(Event::Headers {
+            id: ex.id.clone(),
+            status: 200,
+            headers: vec![],
+            rate_limits: RateLimitSnapshot::default(),
+        }),
+    );
+    update(&mut app, Msg::engine(Event::Finished(Box::new(ex.clone()))));
+    assert!(app.in_flight.is_empty());
+    assert_eq!(app.history.selected_row().unwrap().status, Some(200));
+    assert!(app.recent(&ex.id).is_some());
+    let message = app.message.as_ref().unwrap();
+    assert!(
+        message.text.starts_with("200 ok in 1.2s"),
+        "{}",
+        message.text
+    );
+}
+
+#[test]
+fn a_failure_is_explained_and_rechecks_the_relevant_steps() {
+    let mut app = app_with(VALID);
+    let ex = exchange(1, "claude-sonnet-4-6", Some(401));
+    started(&mut app, &ex);
+    let effects = update(&mut app, Msg::engine(Event::Failed(Box::new(ex))));
+    let message = app.message.as_ref().unwrap();
+    assert_eq!(message.tone, Tone::Error);
+    assert!(message.text.starts_with("401 auth"), "{}", message.text);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::RunChecks(steps) if !steps.is_empty())),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn history_keys_show_replay_load_and_copy() {
+    let mut app = app_with(VALID);
+    let ex = exchange(1, "claude-opus-4-5", Some(429));
+    started(&mut app, &ex);
+    update(&mut app, Msg::engine(Event::Failed(Box::new(ex.clone()))));
+    update(&mut app, key(KeyCode::Char('3')));
+
+    let effects = update(&mut app, key(KeyCode::Char('r')));
+    let sent = sends(&effects);
+    assert_eq!(sent.len(), 1, "replay sends again");
+    assert_eq!(sent[0].body, ex.request.body);
+    assert_eq!(
+        sent[0].credential.as_ref().map(|c| c.secret.expose()),
+        Some(TEST_KEY),
+        "the profile's key replaces the masked one"
+    );
+    assert!(!sent[0].headers.iter().any(|h| h.value.contains('…')));
+
+    let effects = update(&mut app, key(KeyCode::Char('y')));
+    let copied = effects.iter().find_map(|e| match e {
+        Effect::Copy(text) => Some(text.clone()),
+        _ => None,
+    });
+    let copied = copied.expect("y copies");
+    assert!(copied.contains("$ANTHROPIC_API_KEY") && !copied.contains(TEST_KEY));
+
+    update(&mut app, key(KeyCode::Char('e')));
+    assert_eq!(app.focus, Focus::Composer);
+    assert!(app.composer.body().contains("claude-opus-4-5"));
+}
+
+#[test]
+fn an_exchange_not_in_memory_is_read_from_the_store() {
+    let mut app = app_with(VALID);
+    app.history.count_loaded(0, 1);
+    let stored = exchange(1, "claude-sonnet-4-6", Some(200));
+    app.history.page_loaded(0, 0, vec![stored.summary()]);
+    update(&mut app, key(KeyCode::Char('3')));
+    let effects = update(&mut app, key(KeyCode::Enter));
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Load { purpose: Purpose::Show, id } if *id == stored.id
+    )));
+    update(
+        &mut app,
+        Msg::Loaded {
+            purpose: Purpose::Show,
+            id: stored.id.clone(),
+            result: Ok(Some(Box::new(stored.clone()))),
+        },
+    );
+    assert_eq!(app.response.shown(), Some(&stored.id));
+}
+
+#[test]
+fn the_draft_is_saved_on_the_tick_after_an_edit() {
+    let mut app = app_with(VALID);
+    assert!(update(&mut app, Msg::Tick(at(1000))).is_empty());
+    update(&mut app, key(KeyCode::Enter));
+    update(&mut app, key(KeyCode::Char('x')));
+    let effects = update(&mut app, Msg::Tick(at(2000)));
+    assert!(effects.iter().any(|e| matches!(e, Effect::SaveDraft(_))));
+    assert!(
+        update(&mut app, Msg::Tick(at(3000))).is_empty(),
+        "saved once"
+    );
+}
+
+#[test]
+fn cancel_targets_the_followed_exchange() {
+    let mut app = app_with(VALID);
+    let ex = exchange(1, "m", Some(200));
+    started(&mut app, &ex);
+    update(&mut app, key(KeyCode::Char('2')));
+    let effects = update(&mut app, key(KeyCode::Char('x')));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Cancel(id) if *id == ex.id))
+    );
+}
+
+#[test]
+fn startup_fetches_models_runs_checks_and_counts_history() {
+    let mut app = app_with(VALID);
+    let effects = startup(&mut app);
+    assert!(effects.iter().any(|e| matches!(e, Effect::FetchModels)));
+    assert!(effects.iter().any(|e| matches!(e, Effect::RunChecks(_))));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::CountHistory { .. }))
+    );
+}
+
+#[test]
+fn the_key_never_reaches_the_screen() {
+    let mut app = app_with(VALID);
+    let ex = exchange(1, "m", Some(200));
+    started(&mut app, &ex);
+    update(&mut app, Msg::engine(Event::Finished(Box::new(ex))));
+    for focus in ["1", "2", "3", "4", "5"] {
+        update(&mut app, key(KeyCode::Char(focus.chars().next().unwrap())));
+        let screen = buffer_text(&draw(&mut app, 200, 50));
+        assert!(!screen.contains(TEST_KEY));
+        assert!(!screen.contains(&TEST_KEY[..20]), "no long prefix either");
+    }
+}
+
+pub(crate) fn buffer_text(buf: &Buffer) -> String {
+    let area = buf.area;
+    let mut out = String::new();
+    for y in area.top()..area.bottom() {
+        for x in area.left()..area.right() {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
