@@ -1,6 +1,6 @@
 //! The binary's other commands: `mock` as a long-running server that stops
 //! cleanly on SIGTERM, scenario listing, a broken history store, and the
-//! dashboard entry point until it exists.
+//! dashboard's entry point without a terminal and with a bad [keys] table.
 
 mod common;
 
@@ -126,15 +126,33 @@ fn a_corrupt_history_is_moved_aside_and_send_still_works() {
 }
 
 #[test]
-fn the_dashboard_says_it_is_not_built_yet() {
+fn the_dashboard_without_a_terminal_says_so_and_leaves_nothing_behind() {
     let fx = Fixture::start("default");
     let run = fx.run(&["--demo"]);
     run.expect_code(2);
     assert!(
-        run.stderr.contains("not built yet") && run.stderr.contains("claudetui send"),
+        run.stderr.contains("cannot take over the terminal")
+            && run.stderr.contains("interactive terminal"),
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn a_bad_keys_table_stops_the_dashboard_with_the_line_to_fix() {
+    let fx = Fixture::start("default");
+    std::fs::create_dir_all(fx.config_file().parent().unwrap()).unwrap();
+    for (keys, expected) in [
+        ("replya = \"r\"", "no action named `replya`"),
+        ("send = \"ctrl-ss\"", "`send = \"ctrl-ss\"` is not a key"),
+        ("diagnose = \"r\"", "bound to both `replay` and `diagnose`"),
+    ] {
+        std::fs::write(fx.config_file(), format!("[keys]\n{keys}\n")).unwrap();
+        let run = fx.run(&["--demo"]);
+        run.expect_code(2);
+        assert!(run.stderr.contains(expected), "{keys}: {}", run.stderr);
+        assert!(run.stderr.contains("config.toml"), "names the file: {}", run.stderr);
+    }
 }
 
 #[test]

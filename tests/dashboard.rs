@@ -169,7 +169,7 @@ fn demo_send_watch_break_and_quit_with_the_terminal_restored() {
     // Break the request: edit the body into invalid JSON and send anyway.
     s.press(b"1"); // focus the composer
     s.press(b"i"); // edit
-    s.press(b"}"); // a stray brace at the cursor
+    s.press(b"x"); // a stray letter at the cursor: invalid JSON
     s.press(b"\x1b"); // stop editing
     s.wait_for("lint to flag the JSON", |t| t.contains("line "));
     s.press(b"\x13");
@@ -193,5 +193,86 @@ fn demo_send_watch_break_and_quit_with_the_terminal_restored() {
         !state.0.screen().alternate_screen(),
         "left the alternate screen"
     );
+    assert!(!state.0.screen().hide_cursor(), "the cursor is shown");
+    drop(state);
+
+    // What was typed is kept for the next start.
+    let draft = std::fs::read_to_string(s._home.path().join("data/draft-demo.json"))
+        .expect("the draft was saved");
+    assert!(draft.contains("x{"), "{draft}");
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: ROWS,
+            cols: COLS,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_claudetui"));
+    command.args(["--demo", "--data-dir"]);
+    command.arg(home.path().join("data"));
+    command.arg("--config");
+    command.arg(home.path().join("config.toml"));
+    command.env_clear();
+    command.env("HOME", home.path());
+    command.env("TERM", "xterm-256color");
+    let mut child = pair.slave.spawn_command(command).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let screen = Arc::new(Screen {
+        parser: Mutex::new((vt100::Parser::new(nonzero(ROWS), nonzero(COLS), 0), false)),
+        changed: Condvar::new(),
+    });
+    let feed = screen.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        loop {
+            let n = reader.read(&mut buf).unwrap_or(0);
+            let mut state = feed.parser.lock().unwrap();
+            if n == 0 {
+                state.1 = true;
+                feed.changed.notify_all();
+                return;
+            }
+            state.0.process(&buf[..n]);
+            feed.changed.notify_all();
+        }
+    });
+    let deadline = Instant::now() + DEADLINE;
+    let mut state = screen.parser.lock().unwrap();
+    while !state.0.screen().contents().contains("Checklist") {
+        assert!(Instant::now() < deadline, "no dashboard");
+        state = screen
+            .changed
+            .wait_timeout(state, Duration::from_millis(200))
+            .unwrap()
+            .0;
+    }
+    assert!(state.0.screen().alternate_screen());
+    drop(state);
+    let pid = child.process_id().expect("the child has a pid");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "a clean exit on SIGTERM: {status:?}");
+    // Everything the program wrote has been read once the pty is drained.
+    drop(pair.master);
+    let mut state = screen.parser.lock().unwrap();
+    while !state.1 && Instant::now() < deadline {
+        state = screen
+            .changed
+            .wait_timeout(state, Duration::from_millis(200))
+            .unwrap()
+            .0;
+    }
+    assert!(!state.0.screen().alternate_screen(), "left the alternate screen");
     assert!(!state.0.screen().hide_cursor(), "the cursor is shown");
 }

@@ -101,6 +101,8 @@ pub enum Msg {
         id: ExchangeId,
         result: Result<Option<Box<Exchange>>, String>,
     },
+    /// The profile switched to, resolved.
+    Profile(Result<Box<Profile>, String>),
     /// SIGTERM, SIGHUP: leave cleanly.
     Terminate,
 }
@@ -132,6 +134,10 @@ pub enum Effect {
     LoadPage(PageRequest),
     RunChecks(Vec<StepId>),
     FetchModels,
+    /// Resolve the config file's next profile after `current`.
+    SwitchProfile {
+        current: String,
+    },
     SaveDraft(Draft),
     Quit,
 }
@@ -215,11 +221,19 @@ impl App {
         demo: bool,
         keymap: Keymap,
         theme: Theme,
-        composer: ComposerPane,
+        mut composer: ComposerPane,
         now: DateTime<Utc>,
         offset: FixedOffset,
     ) -> App {
+        // Lint checks against the version that will be sent.
+        composer.set_anthropic_version(Some(profile.anthropic_version.value.clone()));
         let saved_revision = composer.revision();
+        // Warnings from resolving the profile (a plain key in a readable
+        // file, a shadowed setting) are the first thing to read.
+        let message = profile.warnings.first().map(|w| Message {
+            tone: Tone::Warn,
+            text: w.clone(),
+        });
         App {
             profile,
             demo,
@@ -234,7 +248,7 @@ impl App {
             checklist: ChecklistPane::new(),
             in_flight: HashMap::new(),
             recent: Vec::new(),
-            message: None,
+            message,
             now,
             areas: Areas::default(),
             saved_revision,

@@ -24,7 +24,7 @@ use super::panes::status_bar::Tone;
 use super::terminal::{TerminalGuard, copy_osc52};
 use super::theme::{ColorMode, Theme};
 use super::{update, view};
-use crate::config::{Env, Paths, Profile};
+use crate::config::{self, Env, Overrides, Paths, Profile};
 use crate::doctor::{DoctorInput, StepReport};
 use crate::engine::client::ClientSettings;
 use crate::engine::{Command, Engine};
@@ -32,6 +32,8 @@ use crate::exchange::ExchangeId;
 use crate::store::{ListQuery, Store};
 
 const FRAME: Duration = Duration::from_millis(16);
+/// How long one checklist step may take.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
 /// Messages applied before a frame is forced, so input stays responsive
 /// under a flood of stream events.
 const BURST: usize = 512;
@@ -43,6 +45,8 @@ pub struct Options {
     pub keymap: Keymap,
     pub paths: Paths,
     pub env: Env,
+    /// The command line's settings, kept when switching profiles.
+    pub overrides: Overrides,
     /// The history database (a temporary one in demo mode); `None` runs
     /// without history.
     pub store_path: Option<PathBuf>,
@@ -90,12 +94,9 @@ pub async fn run(options: Options) -> Result<(), DashboardError> {
         reader,
         msg_tx,
         check_tx,
-        doctor: Arc::new(DoctorInput {
-            profile: options.profile.clone(),
-            paths: options.paths.clone(),
-            env: options.env.clone(),
-            timeout: Duration::from_secs(10),
-        }),
+        paths: options.paths.clone(),
+        env: options.env.clone(),
+        overrides: options.overrides.clone(),
         draft_path: options.draft_path.clone(),
         retries: options.retries,
     };
@@ -238,7 +239,9 @@ struct Services {
     reader: Option<StoreReader>,
     msg_tx: mpsc::UnboundedSender<Msg>,
     check_tx: mpsc::UnboundedSender<StepReport>,
-    doctor: Arc<DoctorInput>,
+    paths: Paths,
+    env: Env,
+    overrides: Overrides,
     draft_path: PathBuf,
     retries: u32,
 }
@@ -276,8 +279,15 @@ impl Services {
                 app,
             ),
             Effect::RunChecks(steps) => {
-                crate::doctor::spawn_run(steps, self.doctor.clone(), self.check_tx.clone())
+                let input = Arc::new(DoctorInput {
+                    profile: app.profile.clone(),
+                    paths: self.paths.clone(),
+                    env: self.env.clone(),
+                    timeout: CHECK_TIMEOUT,
+                });
+                crate::doctor::spawn_run(steps, input, self.check_tx.clone())
             }
+            Effect::SwitchProfile { current } => self.switch_profile(current),
             Effect::FetchModels => fetch_models(app.profile.clone(), self.msg_tx.clone()),
             Effect::SaveDraft(draft) => {
                 let path = self.draft_path.clone();
@@ -289,6 +299,16 @@ impl Services {
             }
             Effect::Quit => app.quitting = true,
         }
+    }
+
+    /// Resolving may run `api_key_cmd`, so it happens off the UI thread.
+    fn switch_profile(&self, current: String) {
+        let (paths, env, tx) = (self.paths.clone(), self.env.clone(), self.msg_tx.clone());
+        let mut overrides = self.overrides.clone();
+        tokio::task::spawn_blocking(move || {
+            let result = next_profile(&paths, &mut overrides, &env, &current);
+            let _ = tx.send(Msg::Profile(result.map(Box::new)));
+        });
     }
 
     fn read(&self, read: Read, app: &mut App) {
@@ -304,6 +324,29 @@ impl Services {
             }
         }
     }
+}
+
+fn next_profile(
+    paths: &Paths,
+    overrides: &mut Overrides,
+    env: &Env,
+    current: &str,
+) -> Result<Profile, String> {
+    let names = config::profile_names(&paths.config_file).map_err(|e| e.to_string())?;
+    let next = match names.iter().position(|n| n == current) {
+        Some(i) => names[(i + 1) % names.len()].clone(),
+        None => names.first().cloned().ok_or_else(|| {
+            format!(
+                "{} defines no profiles to switch to; add [profiles.NAME] tables (see config.example.toml)",
+                paths.config_file.display()
+            )
+        })?,
+    };
+    if next == current {
+        return Err(format!("{current} is the only profile in {}", paths.config_file.display()));
+    }
+    overrides.profile = Some(next);
+    config::resolve_profile(paths, overrides, env).map_err(|e| e.to_string())
 }
 
 /// Lists the models the server offers, for the composer's model field.
@@ -468,5 +511,60 @@ impl Signals {
         }
         #[cfg(not(unix))]
         std::future::pending::<()>().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::fixtures::TEST_KEY;
+
+    #[test]
+    fn a_saved_draft_comes_back_without_its_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data").join("draft.json");
+        let mut composer = ComposerPane::new(r#"{"model": "claude-sonnet-4-6"}"#, "test");
+        composer.set_extra_headers(&[
+            crate::api::types::Header::new("x-api-key", TEST_KEY),
+            crate::api::types::Header::new("anthropic-beta", "tools-2024-04-04"),
+        ]);
+        save_draft(&path, &composer.draft()).unwrap();
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert!(!written.contains(&TEST_KEY[10..]), "{written}");
+        assert!(!path.with_extension("json.tmp").exists());
+        let restored = ComposerPane::restore(load_draft(&path).unwrap());
+        assert!(restored.body().contains("claude-sonnet-4-6"));
+        let names: Vec<String> = restored.extra_headers().into_iter().map(|h| h.name).collect();
+        assert_eq!(names, ["anthropic-beta"]);
+    }
+
+    #[test]
+    fn an_unreadable_draft_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("draft.json");
+        std::fs::write(&path, "{ not json").unwrap();
+        assert!(load_draft(&path).is_none());
+        assert!(load_draft(&dir.path().join("missing.json")).is_none());
+    }
+
+    #[test]
+    fn next_profile_cycles_through_the_config_files_profiles() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths {
+            config_file: dir.path().join("config.toml"),
+            data_dir: dir.path().join("data"),
+        };
+        let env = Env::from_pairs::<&str, &str>([]);
+        let mut overrides = Overrides::default();
+        let missing = next_profile(&paths, &mut overrides, &env, "default").unwrap_err();
+        assert!(missing.contains("defines no profiles"), "{missing}");
+        std::fs::write(
+            &paths.config_file,
+            "[profiles.a]\nbase_url = \"http://127.0.0.1:1\"\n[profiles.b]\nbase_url = \"http://127.0.0.1:2\"\n",
+        )
+        .unwrap();
+        assert_eq!(next_profile(&paths, &mut overrides, &env, "default").unwrap().name, "a");
+        assert_eq!(next_profile(&paths, &mut overrides, &env, "a").unwrap().name, "b");
+        assert_eq!(next_profile(&paths, &mut overrides, &env, "b").unwrap().name, "a");
     }
 }

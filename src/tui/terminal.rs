@@ -3,7 +3,7 @@
 //! on quit, on an error (the guard's `Drop`), on a panic (the hook) and
 //! on SIGTERM/SIGHUP (the event loop turns them into a clean quit).
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
 use crossterm::event::{
@@ -21,6 +21,11 @@ pub struct TerminalGuard {
 
 impl TerminalGuard {
     pub fn enter() -> io::Result<TerminalGuard> {
+        // crossterm would fall back to /dev/tty and draw on a terminal the
+        // output does not go to; a pipe gets a clear error instead.
+        if !io::stdout().is_terminal() {
+            return Err(io::Error::other("standard output is not a terminal"));
+        }
         enable_raw_mode()?;
         let guard = TerminalGuard { _private: () };
         execute!(

@@ -67,6 +67,15 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Ok(None) => app.tell(Tone::Error, format!("{id} is no longer in the history")),
             Err(why) => app.tell(Tone::Error, format!("could not read {id}: {why}")),
         },
+        Msg::Profile(Ok(profile)) => {
+            app.tell(Tone::Info, format!("switched to profile {}", profile.name));
+            app.profile = *profile;
+            app.composer
+                .set_anthropic_version(Some(app.profile.anthropic_version.value.clone()));
+            effects.push(Effect::FetchModels);
+            effects.push(Effect::RunChecks(doctor::implemented().to_vec()));
+        }
+        Msg::Profile(Err(why)) => app.tell(Tone::Error, why),
         Msg::Terminate => quit(app, &mut effects),
     }
     effects.extend(app.history.wanted_pages().into_iter().map(Effect::LoadPage));
@@ -167,9 +176,19 @@ fn on_action(app: &mut App, action: Action, effects: &mut Vec<Effect>) {
         Action::FocusHistory => app.focus = Focus::History,
         Action::FocusRateLimits => app.focus = Focus::RateLimits,
         Action::FocusChecklist => app.focus = Focus::Checklist,
+        Action::NextProfile if app.demo => {
+            app.tell(Tone::Info, "the demo has one profile; run claudetui without --demo for yours")
+        }
+        Action::NextProfile => effects.push(Effect::SwitchProfile {
+            current: app.profile.name.clone(),
+        }),
         Action::Send => send(app, effects),
         Action::Cancel => cancel(app, effects),
         _ => on_pane_action(app, action, effects),
+    }
+    // Looking at the checklist is what its highlight asked for.
+    if app.focus == Focus::Checklist {
+        app.checklist.set_attention(false);
     }
 }
 
@@ -200,6 +219,9 @@ fn on_mouse(app: &mut App, mouse: MouseEvent) {
         MouseEventKind::ScrollUp => -3,
         MouseEventKind::Down(_) => {
             app.focus = pane;
+            if pane == Focus::Checklist {
+                app.checklist.set_attention(false);
+            }
             if pane == Focus::History {
                 app.history.click(mouse.column, mouse.row);
             }

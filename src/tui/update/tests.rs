@@ -338,3 +338,30 @@ pub(crate) fn buffer_text(buf: &Buffer) -> String {
     }
     out
 }
+
+#[test]
+fn ctrl_p_switches_profile_outside_the_demo() {
+    let mut app = app_with(VALID);
+    let effects = update(&mut app, ctrl('p'));
+    assert!(effects.is_empty(), "the demo has one profile");
+    app.demo = false;
+    let effects = update(&mut app, ctrl('p'));
+    assert!(effects.iter().any(|e| matches!(e, Effect::SwitchProfile { current } if current == "demo")));
+    let mut work = crate::config::Profile::builtin();
+    work.name = "work".into();
+    let effects = update(&mut app, Msg::Profile(Ok(Box::new(work))));
+    assert_eq!(app.profile.name, "work");
+    assert!(effects.iter().any(|e| matches!(e, Effect::FetchModels)));
+    assert!(effects.iter().any(|e| matches!(e, Effect::RunChecks(_))));
+}
+
+#[test]
+fn looking_at_the_checklist_clears_its_highlight() {
+    let mut app = app_with(VALID);
+    let ex = exchange(1, "m", Some(401));
+    started(&mut app, &ex);
+    update(&mut app, Msg::engine(Event::Failed(Box::new(ex))));
+    assert!(app.checklist.attention());
+    update(&mut app, key(KeyCode::Char('5')));
+    assert!(!app.checklist.attention());
+}
