@@ -3,6 +3,7 @@
 //! message and returns what to do, [`view`] draws it; [`runtime`] owns the
 //! terminal and the event loop. The UI thread never waits on I/O.
 
+pub mod highlight;
 pub mod keymap;
 pub mod panes;
 pub mod theme;
