@@ -170,7 +170,16 @@ pub fn pretty_json(text: &str) -> Option<String> {
                 let end = run_end(bytes, at, |b| {
                     !matches!(
                         b,
-                        b' ' | b'\t' | b'\r' | b'\n' | b'{' | b'}' | b'[' | b']' | b',' | b':' | b'"'
+                        b' ' | b'\t'
+                            | b'\r'
+                            | b'\n'
+                            | b'{'
+                            | b'}'
+                            | b'['
+                            | b']'
+                            | b','
+                            | b':'
+                            | b'"'
                     )
                 });
                 out.push_str(text.get(at..end).unwrap_or_default());
@@ -316,6 +325,9 @@ mod tests {
     fn pretty_print_refuses_what_is_not_json() {
         assert_eq!(pretty_json("<html>502 Bad Gateway</html>"), None);
         assert_eq!(pretty_json(r#"{"a":"#), None);
-        assert_eq!(pretty_json("  [ 1 , 2 ]  ").as_deref(), Some("[\n  1,\n  2\n]"));
+        assert_eq!(
+            pretty_json("  [ 1 , 2 ]  ").as_deref(),
+            Some("[\n  1,\n  2\n]")
+        );
     }
 }
