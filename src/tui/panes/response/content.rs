@@ -481,7 +481,8 @@ fn push_throughput(doc: &mut Document, ex: &Exchange, t: &Timing) {
 
 pub(super) fn raw(ex: &Exchange) -> Document {
     let mut doc = Document::new();
-    push_raw_request(&mut doc, &ex.request);
+    let version = ex.response.as_ref().map(|r| r.http_version.as_str());
+    push_raw_request(&mut doc, &ex.request, version);
     doc.blank();
     doc.push(&block_heading("response, as received"), LineKind::Heading);
     match &ex.response {
@@ -506,15 +507,23 @@ pub(super) fn raw(ex: &Exchange) -> Document {
     doc
 }
 
-pub(super) fn push_raw_request(doc: &mut Document, request: &RecordedRequest) {
+/// The request line (absolute form, with the HTTP version when the
+/// response told it), headers and body as sent.
+pub(super) fn push_raw_request(
+    doc: &mut Document,
+    request: &RecordedRequest,
+    http_version: Option<&str>,
+) {
     doc.push(
         &block_heading("request, as sent (credentials masked)"),
         LineKind::Heading,
     );
-    doc.push(
-        &format!("{} {}", request.method, redact_text(&request.url)),
-        LineKind::Info,
-    );
+    let mut line = format!("{} {}", request.method, redact_text(&request.url));
+    if let Some(version) = http_version.filter(|v| !v.is_empty()) {
+        line.push(' ');
+        line.push_str(version);
+    }
+    doc.push(&line, LineKind::Info);
     push_fields(doc, &request.headers);
     doc.blank();
     if request.body.is_empty() {

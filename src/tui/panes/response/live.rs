@@ -20,6 +20,7 @@ use crate::api::sse::{BlockDelta, StreamEvent};
 use crate::api::types::{ContentBlock, Header, header_value};
 use crate::exchange::{Exchange, ExchangeId, Outcome, RecordedRequest, Timing};
 use crate::store::export::to_curl;
+use crate::store::redact::redact_text;
 
 /// A document to draw: kept, or made for this frame.
 pub(super) enum Shown<'a> {
@@ -221,13 +222,20 @@ impl Live {
                 &format!("Waiting for response headers… {elapsed}"),
                 LineKind::Info,
             ),
-            Some(status @ 200..=299) => doc.push(
-                &format!(
-                    "{status} {} · waiting for the first token… {elapsed}",
-                    reason(status).unwrap_or_default()
-                ),
-                LineKind::Info,
-            ),
+            Some(status @ 200..=299) => {
+                let what = if self.is_event_stream() {
+                    "waiting for the first token"
+                } else {
+                    "reading the response body"
+                };
+                doc.push(
+                    &format!(
+                        "{status} {} · {what}… {elapsed}",
+                        reason(status).unwrap_or_default()
+                    ),
+                    LineKind::Info,
+                )
+            }
             Some(status) => doc.push(
                 &format!(
                     "{status} {} · reading the response body… {elapsed}",
@@ -237,7 +245,7 @@ impl Live {
             ),
         }
         doc.push(
-            &format!("{} {}", self.request.method, self.request.url),
+            &format!("{} {}", self.request.method, redact_text(&self.request.url)),
             LineKind::Dim,
         );
         doc.blank();
@@ -245,12 +253,17 @@ impl Live {
         doc
     }
 
+    fn is_event_stream(&self) -> bool {
+        header_value(&self.headers, "content-type")
+            .is_some_and(|ct| ct.starts_with("text/event-stream"))
+    }
+
     fn no_events_yet(&self) -> Document {
         let mut doc = Document::new();
-        let sse = header_value(&self.headers, "content-type")
-            .is_some_and(|ct| ct.starts_with("text/event-stream"));
         let text = match self.status {
-            Some(_) if !sse => "Not a stream: the answer is coming as one body (see the Body tab).",
+            Some(_) if !self.is_event_stream() => {
+                "Not a stream: the answer is coming as one body (see the Body tab)."
+            }
             _ => "No events yet.",
         };
         doc.push(text, LineKind::Dim);
@@ -332,17 +345,17 @@ fn headers_so_far(request: &RecordedRequest, status: Option<u16>, headers: &[Hea
 
 fn raw_so_far(request: &RecordedRequest, status: Option<u16>, headers: &[Header]) -> Document {
     let mut doc = Document::new();
-    push_raw_request(&mut doc, request);
+    push_raw_request(&mut doc, request, None);
     doc.blank();
     doc.push(&block_heading("response, so far"), LineKind::Heading);
-    response_head(&mut doc, status, headers);
     if status.is_some() {
-        doc.blank();
+        // Said first: below a screenful of headers nobody would see it.
         doc.push(
             "The body is arriving: Body and Stream follow it live; the raw text appears here when it ends.",
             LineKind::Dim,
         );
     }
+    response_head(&mut doc, status, headers);
     doc
 }
 

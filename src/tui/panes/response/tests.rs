@@ -856,3 +856,22 @@ fn snapshot_wrap_on_and_off() {
     insta::assert_snapshot!("wrap_off", draw(&mut pane, 66, 19).backend());
 }
 
+#[test]
+fn live_headers_and_raw_tabs_show_what_has_arrived() {
+    let (mut pane, id) = live_pane();
+    pane.select_tab(Tab::Headers);
+    assert!(screen(&mut pane, 100, 30).contains("Waiting for response headers…"));
+    pane.on_headers(&id, 200, &stream_headers());
+    let text = screen(&mut pane, 100, 30);
+    assert!(text.contains("200 OK"), "{text}");
+    assert!(
+        text.contains("request-id: req_011CQjPfYhqzMRdT2pLx3aBc"),
+        "{text}"
+    );
+    assert!(text.contains("x-api-key: sk-ant-…QAAA"), "{text}");
+    pane.select_tab(Tab::Raw);
+    let text = screen(&mut pane, 100, 30);
+    assert!(text.contains("The body is arriving"), "{text}");
+    pane.select_tab(Tab::Curl);
+    assert!(screen(&mut pane, 100, 30).contains("$ANTHROPIC_API_KEY"));
+}
