@@ -151,7 +151,11 @@ fn a_bad_keys_table_stops_the_dashboard_with_the_line_to_fix() {
         let run = fx.run(&["--demo"]);
         run.expect_code(2);
         assert!(run.stderr.contains(expected), "{keys}: {}", run.stderr);
-        assert!(run.stderr.contains("config.toml"), "names the file: {}", run.stderr);
+        assert!(
+            run.stderr.contains("config.toml"),
+            "names the file: {}",
+            run.stderr
+        );
     }
 }
 

@@ -273,6 +273,9 @@ fn sigterm_restores_the_terminal() {
             .unwrap()
             .0;
     }
-    assert!(!state.0.screen().alternate_screen(), "left the alternate screen");
+    assert!(
+        !state.0.screen().alternate_screen(),
+        "left the alternate screen"
+    );
     assert!(!state.0.screen().hide_cursor(), "the cursor is shown");
 }

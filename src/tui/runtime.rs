@@ -343,7 +343,10 @@ fn next_profile(
         })?,
     };
     if next == current {
-        return Err(format!("{current} is the only profile in {}", paths.config_file.display()));
+        return Err(format!(
+            "{current} is the only profile in {}",
+            paths.config_file.display()
+        ));
     }
     overrides.profile = Some(next);
     config::resolve_profile(paths, overrides, env).map_err(|e| e.to_string())
@@ -534,7 +537,11 @@ mod tests {
         assert!(!path.with_extension("json.tmp").exists());
         let restored = ComposerPane::restore(load_draft(&path).unwrap());
         assert!(restored.body().contains("claude-sonnet-4-6"));
-        let names: Vec<String> = restored.extra_headers().into_iter().map(|h| h.name).collect();
+        let names: Vec<String> = restored
+            .extra_headers()
+            .into_iter()
+            .map(|h| h.name)
+            .collect();
         assert_eq!(names, ["anthropic-beta"]);
     }
 
@@ -563,8 +570,23 @@ mod tests {
             "[profiles.a]\nbase_url = \"http://127.0.0.1:1\"\n[profiles.b]\nbase_url = \"http://127.0.0.1:2\"\n",
         )
         .unwrap();
-        assert_eq!(next_profile(&paths, &mut overrides, &env, "default").unwrap().name, "a");
-        assert_eq!(next_profile(&paths, &mut overrides, &env, "a").unwrap().name, "b");
-        assert_eq!(next_profile(&paths, &mut overrides, &env, "b").unwrap().name, "a");
+        assert_eq!(
+            next_profile(&paths, &mut overrides, &env, "default")
+                .unwrap()
+                .name,
+            "a"
+        );
+        assert_eq!(
+            next_profile(&paths, &mut overrides, &env, "a")
+                .unwrap()
+                .name,
+            "b"
+        );
+        assert_eq!(
+            next_profile(&paths, &mut overrides, &env, "b")
+                .unwrap()
+                .name,
+            "a"
+        );
     }
 }

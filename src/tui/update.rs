@@ -176,9 +176,10 @@ fn on_action(app: &mut App, action: Action, effects: &mut Vec<Effect>) {
         Action::FocusHistory => app.focus = Focus::History,
         Action::FocusRateLimits => app.focus = Focus::RateLimits,
         Action::FocusChecklist => app.focus = Focus::Checklist,
-        Action::NextProfile if app.demo => {
-            app.tell(Tone::Info, "the demo has one profile; run claudetui without --demo for yours")
-        }
+        Action::NextProfile if app.demo => app.tell(
+            Tone::Info,
+            "the demo has one profile; run claudetui without --demo for yours",
+        ),
         Action::NextProfile => effects.push(Effect::SwitchProfile {
             current: app.profile.name.clone(),
         }),

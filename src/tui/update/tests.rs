@@ -346,7 +346,11 @@ fn ctrl_p_switches_profile_outside_the_demo() {
     assert!(effects.is_empty(), "the demo has one profile");
     app.demo = false;
     let effects = update(&mut app, ctrl('p'));
-    assert!(effects.iter().any(|e| matches!(e, Effect::SwitchProfile { current } if current == "demo")));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::SwitchProfile { current } if current == "demo"))
+    );
     let mut work = crate::config::Profile::builtin();
     work.name = "work".into();
     let effects = update(&mut app, Msg::Profile(Ok(Box::new(work))));

@@ -246,6 +246,11 @@ impl ResponsePane {
     pub fn finish(&mut self, exchange: &Exchange) {
         if self.shown() == Some(&exchange.id) {
             self.show(exchange);
+            // A failure's explanation and fix sit at the top of the body;
+            // the live view's scroll position means nothing for them.
+            if exchange.outcome.failure().is_some() {
+                self.reset_scroll();
+            }
         }
     }
 
