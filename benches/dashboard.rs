@@ -5,6 +5,7 @@
 //! `cargo bench --bench dashboard` prints the p99 of a full frame first
 //! (criterion reports means and medians), then runs the criterion groups.
 
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use chrono::{FixedOffset, Utc};
@@ -248,7 +249,102 @@ criterion_group! {
     targets = render, startup, streaming
 }
 
+/// The real binary in a pseudo-terminal on a 100k-exchange store: time
+/// from spawn to the first frame on screen, and resident memory once the
+/// history is counted and listed.
+fn process_startup() {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
+    let data = dir.path().join("data");
+    {
+        let (mut store, _) =
+            Store::open(&data.join("history.db")).unwrap_or_else(|e| panic!("{e}"));
+        let all: Vec<Exchange> = (0..HISTORY).map(|n| exchange(n, "{}".into())).collect();
+        for chunk in all.chunks(10_000) {
+            store.insert_many(chunk).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    let mut first_frames = Vec::new();
+    let mut rss_kib = Vec::new();
+    for _ in 0..5 {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: 50,
+                cols: 200,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap_or_else(|e| panic!("pty: {e}"));
+        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_claudetui"));
+        command.arg("--data-dir");
+        command.arg(&data);
+        command.arg("--config");
+        command.arg(dir.path().join("none.toml"));
+        command.args(["--base-url", "http://127.0.0.1:9"]);
+        command.env_clear();
+        command.env("HOME", dir.path());
+        command.env("TERM", "xterm-256color");
+        let start = Instant::now();
+        let mut child = pair
+            .slave
+            .spawn_command(command)
+            .unwrap_or_else(|e| panic!("spawn: {e}"));
+        drop(pair.slave);
+        let mut reader = pair
+            .master
+            .try_clone_reader()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut writer = pair.master.take_writer().unwrap_or_else(|e| panic!("{e}"));
+        let mut parser = vt100::Parser::new(
+            std::num::NonZeroU16::new(50).unwrap_or(std::num::NonZeroU16::MIN),
+            std::num::NonZeroU16::new(200).unwrap_or(std::num::NonZeroU16::MIN),
+            0,
+        );
+        let mut buf = [0u8; 65536];
+        let mut first_frame = None;
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            parser.process(&buf[..n]);
+            let screen = parser.screen().contents();
+            if first_frame.is_none() && screen.contains("Composer") {
+                first_frame = Some(start.elapsed());
+            }
+            if screen.contains("History (100,000)") && screen.contains("ok") {
+                break;
+            }
+        }
+        first_frames.push(first_frame.unwrap_or_default());
+        if let Some(pid) = child.process_id() {
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+            let field = |name: &str| {
+                status
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            };
+            rss_kib.extend(field("VmRSS:"));
+            if let (Some(anon), Some(file)) = (field("RssAnon:"), field("RssFile:")) {
+                println!("  resident: {anon} KiB private, {file} KiB mapped files");
+            }
+        }
+        let _ = writer.write_all(b"q");
+        let _ = writer.flush();
+        let _ = child.wait();
+    }
+    first_frames.sort();
+    rss_kib.sort();
+    println!(
+        "process start to first frame with a 100k store (median of 5): {:?}; resident memory after start: {:.1} MiB",
+        first_frames[first_frames.len() / 2],
+        rss_kib.get(rss_kib.len() / 2).copied().unwrap_or(0) as f64 / 1024.0
+    );
+}
+
 fn main() {
+    process_startup();
     p99_of_full_frames();
     benches();
     Criterion::default().configure_from_args().final_summary();

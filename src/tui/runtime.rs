@@ -202,7 +202,11 @@ fn open_store(path: Option<&std::path::Path>) -> (Option<Store>, Option<String>)
         return (None, None);
     };
     match Store::open(path) {
-        Ok((store, recovery)) => (Some(store), recovery.map(|r| r.to_string())),
+        Ok((store, recovery)) => {
+            // The writer lives as long as the dashboard; see `without_mmap`.
+            let _ = store.without_mmap();
+            (Some(store), recovery.map(|r| r.to_string()))
+        }
         Err(error) => (
             None,
             Some(format!("history is off for this session: {error}")),
@@ -420,6 +424,9 @@ enum Read {
 impl StoreReader {
     fn spawn(path: &std::path::Path, out: mpsc::UnboundedSender<Msg>) -> Option<StoreReader> {
         let (store, _) = Store::open(path).ok()?;
+        if let Err(error) = store.without_mmap() {
+            tracing::warn!(%error, "the history reader maps the file");
+        }
         let (tx, rx) = std::sync::mpsc::channel::<Read>();
         std::thread::Builder::new()
             .name("history-reader".into())
