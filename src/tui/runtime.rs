@@ -69,6 +69,8 @@ pub enum DashboardError {
 
 /// Runs the dashboard until the user quits. Call inside a tokio runtime.
 pub async fn run(options: Options) -> Result<(), DashboardError> {
+    // Before the first frame: a SIGTERM from then on is a clean quit.
+    let mut signals = Signals::new();
     let (store, recovery) = open_store(options.store_path.as_deref());
     let (engine, mut engine_events) = Engine::spawn(store).map_err(DashboardError::Engine)?;
     let (msg_tx, mut msg_rx) = mpsc::unbounded_channel::<Msg>();
@@ -104,7 +106,6 @@ pub async fn run(options: Options) -> Result<(), DashboardError> {
     services.carry_out(startup, &mut app);
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
-    let mut signals = Signals::new();
     let mut next_frame = Instant::now() + FRAME;
     let mut dirty = false;
     while !app.quitting {
