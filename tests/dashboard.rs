@@ -22,6 +22,51 @@ struct Screen {
     changed: Condvar,
 }
 
+/// Runs `command` in a new pseudo-terminal; its screen is kept up to date
+/// by a thread that feeds everything it writes to a terminal emulator.
+fn spawn_in_pty(
+    command: CommandBuilder,
+) -> (
+    Box<dyn portable_pty::Child + Send + Sync>,
+    Box<dyn Write + Send>,
+    Arc<Screen>,
+) {
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: ROWS,
+            cols: COLS,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let child = pair.slave.spawn_command(command).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let writer = pair.master.take_writer().unwrap();
+    let screen = Arc::new(Screen {
+        parser: Mutex::new((vt100::Parser::new(nonzero(ROWS), nonzero(COLS), 0), false)),
+        changed: Condvar::new(),
+    });
+    let feed = screen.clone();
+    std::thread::spawn(move || {
+        // The master stays open as long as the reader needs it.
+        let _master = pair.master;
+        let mut buf = [0u8; 8192];
+        loop {
+            let n = reader.read(&mut buf).unwrap_or(0);
+            let mut state = feed.parser.lock().unwrap();
+            if n == 0 {
+                state.1 = true;
+                feed.changed.notify_all();
+                return;
+            }
+            state.0.process(&buf[..n]);
+            feed.changed.notify_all();
+        }
+    });
+    (child, writer, screen)
+}
+
 struct Session {
     screen: Arc<Screen>,
     writer: Box<dyn Write + Send>,
@@ -34,17 +79,9 @@ impl Session {
     /// terminal's mode after the dashboard exits, as a prompt would show.
     fn start() -> Session {
         let home = tempfile::tempdir().unwrap();
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
         let binary = env!("CARGO_BIN_EXE_claudetui");
         let script = format!(
-            "'{binary}' --demo --data-dir '{}' --config '{}'; echo \"EXIT=$?\"; stty -a | tr ' ' '\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo; echo SHELL-IS-BACK; sleep 30",
+            "'{binary}' --demo --data-dir '{}' --config '{}'; echo \"EXIT=$?\"; stty -a | tr ' ' '\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo; echo SHELL-IS-BACK; exec sleep 30",
             home.path().join("data").display(),
             home.path().join("config.toml").display(),
         );
@@ -55,30 +92,7 @@ impl Session {
         command.env("HOME", home.path());
         command.env("TERM", "xterm-256color");
         command.cwd(home.path());
-        let child = pair.slave.spawn_command(command).unwrap();
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let writer = pair.master.take_writer().unwrap();
-        let screen = Arc::new(Screen {
-            parser: Mutex::new((vt100::Parser::new(nonzero(ROWS), nonzero(COLS), 0), false)),
-            changed: Condvar::new(),
-        });
-        let feed = screen.clone();
-        std::thread::spawn(move || {
-            let _master = pair.master;
-            let mut buf = [0u8; 8192];
-            loop {
-                let n = reader.read(&mut buf).unwrap_or(0);
-                let mut state = feed.parser.lock().unwrap();
-                if n == 0 {
-                    state.1 = true;
-                    feed.changed.notify_all();
-                    return;
-                }
-                state.0.process(&buf[..n]);
-                feed.changed.notify_all();
-            }
-        });
+        let (child, writer, screen) = spawn_in_pty(command);
         Session {
             screen,
             writer,
@@ -205,14 +219,6 @@ fn demo_send_watch_break_and_quit_with_the_terminal_restored() {
 #[test]
 fn sigterm_restores_the_terminal() {
     let home = tempfile::tempdir().unwrap();
-    let pair = native_pty_system()
-        .openpty(PtySize {
-            rows: ROWS,
-            cols: COLS,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
     let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_claudetui"));
     command.args(["--demo", "--data-dir"]);
     command.arg(home.path().join("data"));
@@ -221,28 +227,7 @@ fn sigterm_restores_the_terminal() {
     command.env_clear();
     command.env("HOME", home.path());
     command.env("TERM", "xterm-256color");
-    let mut child = pair.slave.spawn_command(command).unwrap();
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let screen = Arc::new(Screen {
-        parser: Mutex::new((vt100::Parser::new(nonzero(ROWS), nonzero(COLS), 0), false)),
-        changed: Condvar::new(),
-    });
-    let feed = screen.clone();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        loop {
-            let n = reader.read(&mut buf).unwrap_or(0);
-            let mut state = feed.parser.lock().unwrap();
-            if n == 0 {
-                state.1 = true;
-                feed.changed.notify_all();
-                return;
-            }
-            state.0.process(&buf[..n]);
-            feed.changed.notify_all();
-        }
-    });
+    let (mut child, _writer, screen) = spawn_in_pty(command);
     let deadline = Instant::now() + DEADLINE;
     let mut state = screen.parser.lock().unwrap();
     while !state.0.screen().contents().contains("Checklist") {
@@ -264,7 +249,6 @@ fn sigterm_restores_the_terminal() {
     let status = child.wait().unwrap();
     assert!(status.success(), "a clean exit on SIGTERM: {status:?}");
     // Everything the program wrote has been read once the pty is drained.
-    drop(pair.master);
     let mut state = screen.parser.lock().unwrap();
     while !state.1 && Instant::now() < deadline {
         state = screen

@@ -87,3 +87,13 @@ pub fn exchange(n: i64, model: &str, status: Option<u16>) -> Exchange {
         retry_of: None,
     }
 }
+
+/// The engine's `Started` for `exchange`, as the dashboard receives it.
+pub fn started(exchange: &Exchange) -> crate::tui::app::Msg {
+    crate::tui::app::Msg::engine(crate::engine::Event::Started {
+        id: exchange.id.clone(),
+        request: exchange.request.clone(),
+        attempt: 1,
+        retry_of: None,
+    })
+}

@@ -4,6 +4,7 @@
 //! terminal and the event loop. The UI thread never waits on I/O.
 
 pub mod app;
+pub mod format;
 pub mod highlight;
 pub mod keymap;
 pub mod panes;

@@ -412,7 +412,7 @@ fn done_line(exchange: &Exchange) -> String {
     });
     format!(
         "{status} ok in {}{tokens}",
-        super::panes::history::format_latency(exchange.timing.total_ms)
+        super::format::format_latency(exchange.timing.total_ms)
     )
 }
 

@@ -23,6 +23,7 @@ use super::PaneContext;
 use crate::api::errors::FailureKind;
 use crate::exchange::{ExchangeId, ExchangeSummary};
 use crate::store::ListQuery;
+use crate::tui::format::{compact, format_latency, thousands};
 use crate::tui::keymap::Action;
 
 /// Rows read from the store at a time.
@@ -579,8 +580,8 @@ impl HistoryPane {
 
     fn title(&self) -> String {
         let count = match self.stored_total {
-            Some(_) => group_thousands(self.len() as u64),
-            None => format!("{}+", group_thousands(self.live_view.len() as u64)),
+            Some(_) => thousands(self.len() as u64),
+            None => format!("{}+", thousands(self.live_view.len() as u64)),
         };
         if self.filter.is_empty() {
             format!("History ({count})")
@@ -713,7 +714,7 @@ impl Columns {
         }
         if self.tokens {
             let tokens = match (row.input_tokens, row.output_tokens) {
-                (Some(i), Some(o)) => format!("{}→{}", compact_count(i), compact_count(o)),
+                (Some(i), Some(o)) => format!("{}→{}", compact(i), compact(o)),
                 _ => String::new(),
             };
             spans.push(Span::raw(" "));
@@ -728,40 +729,6 @@ impl Columns {
         }
         Line::from(spans)
     }
-}
-
-/// `412ms`, `3.2s`, `1m05s`.
-pub fn format_latency(ms: f64) -> String {
-    if ms < 1000.0 {
-        format!("{ms:.0}ms")
-    } else if ms < 60_000.0 {
-        format!("{:.1}s", ms / 1000.0)
-    } else {
-        let secs = (ms / 1000.0).round() as u64;
-        format!("{}m{:02}s", secs / 60, secs % 60)
-    }
-}
-
-/// `950`, `12.3k`, `4.5M`.
-fn compact_count(n: u64) -> String {
-    match n {
-        0..1_000 => n.to_string(),
-        1_000..1_000_000 => format!("{:.1}k", n as f64 / 1e3),
-        _ => format!("{:.1}M", n as f64 / 1e6),
-    }
-}
-
-/// `100045` → `100,045`.
-pub fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Pads or cuts `text` to `width` columns (with an ellipsis when cut).

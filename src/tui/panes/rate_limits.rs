@@ -32,6 +32,7 @@ use ratatui::widgets::Widget;
 use super::PaneContext;
 use crate::api::ratelimit::{LimitWindow, RateLimitSnapshot};
 use crate::exchange::{Exchange, Outcome};
+use crate::tui::format::{compact, format_countdown, format_elapsed, format_latency, thousands};
 use crate::tui::keymap::Action;
 use crate::tui::theme::{Level, Theme};
 
@@ -224,80 +225,6 @@ pub fn percentile(samples: &[f64], p: f64) -> Option<f64> {
     sorted.sort_by(f64::total_cmp);
     let rank = (p.clamp(0.0, 100.0) / 100.0 * sorted.len() as f64).ceil() as usize;
     sorted.get(rank.saturating_sub(1)).copied()
-}
-
-/// A countdown in whole seconds, rounded up so it never says `0s` while
-/// time remains: `42s`, `1m05s`, `2h03m`, `1d04h`.
-pub fn format_countdown(secs: f64) -> String {
-    format_whole_secs(if secs.is_finite() {
-        secs.max(0.0).ceil() as u64
-    } else {
-        0
-    })
-}
-
-/// Time elapsed, rounded down: `5s`, `2m05s`.
-pub fn format_elapsed(secs: f64) -> String {
-    format_whole_secs(if secs.is_finite() {
-        secs.max(0.0).floor() as u64
-    } else {
-        0
-    })
-}
-
-fn format_whole_secs(secs: u64) -> String {
-    match secs {
-        0..60 => format!("{secs}s"),
-        60..3_600 => format!("{}m{:02}s", secs / 60, secs % 60),
-        3_600..86_400 => format!("{}h{:02}m", secs / 3_600, secs % 3_600 / 60),
-        _ => format!("{}d{:02}h", secs / 86_400, secs % 86_400 / 3_600),
-    }
-}
-
-/// A latency: `420ms`, `1.2s`, `1m05s`.
-pub fn format_latency(ms: f64) -> String {
-    if !ms.is_finite() || ms < 0.0 {
-        "?".into()
-    } else if ms < 1_000.0 {
-        format!("{ms:.0}ms")
-    } else if ms < 60_000.0 {
-        format!("{:.1}s", ms / 1_000.0)
-    } else {
-        format_elapsed(ms / 1_000.0)
-    }
-}
-
-/// `1234567` → `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
-
-/// A short form for narrow panes, rounded down: `999`, `7.1k`, `95.9k`,
-/// `450k`, `1.2M`, `12M`.
-pub fn compact(n: u64) -> String {
-    let scaled = |unit: u64, suffix: &str| {
-        if n / unit < 100 {
-            let tenths = n / (unit / 10);
-            let text = format!("{}.{}", tenths / 10, tenths % 10);
-            format!("{}{suffix}", text.strip_suffix(".0").unwrap_or(&text))
-        } else {
-            format!("{}{suffix}", n / unit)
-        }
-    };
-    match n {
-        0..1_000 => n.to_string(),
-        1_000..1_000_000 => scaled(1_000, "k"),
-        1_000_000..1_000_000_000 => scaled(1_000_000, "M"),
-        _ => scaled(1_000_000_000, "G"),
-    }
 }
 
 /// Seconds from `from` to `to` (negative when `to` is earlier).

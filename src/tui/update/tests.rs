@@ -160,15 +160,7 @@ fn help_opens_and_closes() {
 }
 
 fn started(app: &mut App, ex: &crate::exchange::Exchange) {
-    update(
-        app,
-        Msg::engine(Event::Started {
-            id: ex.id.clone(),
-            request: ex.request.clone(),
-            attempt: 1,
-            retry_of: None,
-        }),
-    );
+    update(app, crate::tui::fixtures::started(ex));
 }
 
 #[test]

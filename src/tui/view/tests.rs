@@ -64,15 +64,7 @@ fn snapshot_with_limits(remaining: u64) -> RateLimitSnapshot {
 }
 
 fn run(app: &mut App, ex: &crate::exchange::Exchange, remaining: u64) {
-    update(
-        app,
-        Msg::engine(Event::Started {
-            id: ex.id.clone(),
-            request: ex.request.clone(),
-            attempt: 1,
-            retry_of: None,
-        }),
-    );
+    update(app, crate::tui::fixtures::started(ex));
     update(
         app,
         Msg::engine(Event::Headers {
