@@ -294,6 +294,13 @@ impl Services {
             }
             Effect::SwitchProfile { current } => self.switch_profile(current),
             Effect::FetchModels => fetch_models(app.profile.clone(), self.msg_tx.clone()),
+            // On the way out the write happens here, so it is done before
+            // the process ends.
+            Effect::SaveDraft(draft) if app.quitting => {
+                if let Err(error) = save_draft(&self.draft_path, &draft) {
+                    tracing::warn!(%error, "the draft was not saved on quitting");
+                }
+            }
             Effect::SaveDraft(draft) => {
                 let path = self.draft_path.clone();
                 tokio::task::spawn_blocking(move || {
