@@ -492,17 +492,6 @@ impl fmt::Debug for Profile {
     }
 }
 
-/// Header names that suggest the value is a credential even though they are
-/// not the standard ones (`x-gateway-token`, `x-portkey-api-key`, …).
-pub(crate) fn looks_secret(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    [
-        "key", "token", "secret", "auth", "password", "cookie", "session",
-    ]
-    .iter()
-    .any(|word| name.contains(word))
-}
-
 /// Headers as they may be shown: credential-like values masked whole, and
 /// any `sk-ant-…` text masked in the others.
 pub fn masked_headers(headers: &[Header]) -> Vec<Header> {
@@ -512,7 +501,9 @@ pub fn masked_headers(headers: &[Header]) -> Vec<Header> {
         .map(|(shown, original)| {
             // The standard credential headers are already masked with their
             // scheme (`Bearer …`) kept visible.
-            if looks_secret(&original.name) && !is_secret_header(&original.name) {
+            if crate::store::redact::looks_secret(&original.name)
+                && !is_secret_header(&original.name)
+            {
                 Header::new(shown.name, mask_secret(&original.value))
             } else {
                 shown

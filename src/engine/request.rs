@@ -8,7 +8,7 @@ use reqwest::header::{HeaderName, HeaderValue};
 use crate::api::types::Header;
 use crate::config::{Credential, CredentialKind, Profile};
 use crate::exchange::RecordedRequest;
-use crate::store::redact::{is_secret_header, mask_header_value, redact_text};
+use crate::store::redact::{is_secret_header, mask_header_value, redact_headers, redact_text};
 
 use super::client::ClientSettings;
 
@@ -110,7 +110,7 @@ impl OutgoingRequest {
             .filter(|h| {
                 let name = h.name.to_ascii_lowercase();
                 !is_secret_header(&name)
-                    && !crate::config::looks_secret(&name)
+                    && !crate::store::redact::looks_secret(&name)
                     && !matches!(name.as_str(), "content-length" | "host" | "user-agent")
             })
             .cloned()
@@ -159,11 +159,8 @@ impl OutgoingRequest {
     /// The request as recorded: the credential masked, stray keys in other
     /// headers or the body masked too.
     pub fn recorded(&self) -> RecordedRequest {
-        let mut headers: Vec<Header> = self
-            .headers
-            .iter()
-            .map(|h| Header::new(h.name.clone(), redact_text(&h.value).into_owned()))
-            .collect();
+        // Gateway tokens (`x-portkey-api-key`, …) are masked whole.
+        let mut headers = redact_headers(&self.headers);
         if let Some(credential) = &self.credential {
             let header = credential_header(credential);
             headers.push(Header::new(header.name, mask_header_value(&header.value)));
@@ -173,7 +170,8 @@ impl OutgoingRequest {
         }
         RecordedRequest {
             method: self.method.clone(),
-            url: redact_text(&self.url).into_owned(),
+            // A proxy-style `user:password@` in the base URL is masked too.
+            url: crate::config::display_url(&self.url),
             headers,
             body: redact_text(&self.body).into_owned(),
         }
@@ -264,6 +262,27 @@ mod tests {
         );
         assert!(!names.contains(&"x-api-key") && !names.contains(&"content-length"));
         assert_eq!(replay.credential.unwrap().secret.expose(), KEY);
+    }
+
+    #[test]
+    fn recorded_request_masks_gateway_tokens_and_url_passwords() {
+        let mut request = request_with_key(KEY, CredentialKind::ApiKey);
+        request.url = "https://team:hunter2hunter2@gateway.example/v1/messages".into();
+        request
+            .headers
+            .push(Header::new("x-portkey-api-key", "pk-live-0123456789abcdef"));
+        let recorded = request.recorded();
+        let text = serde_json::to_string(&recorded).unwrap();
+        assert!(!text.contains("hunter2hunter2"), "{text}");
+        assert!(!text.contains("0123456789abcdef"), "{text}");
+        let curl = crate::store::export::to_curl(&crate::exchange::Exchange {
+            request: recorded,
+            ..crate::tui::fixtures::exchange(1, "m", Some(200))
+        });
+        assert!(
+            curl.contains("x-portkey-api-key: $X_PORTKEY_API_KEY"),
+            "{curl}"
+        );
     }
 
     #[test]

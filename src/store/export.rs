@@ -102,7 +102,22 @@ enum Credential {
 
 fn credential_header(header: &Header) -> Option<Credential> {
     if !is_secret_header(&header.name) {
-        return None;
+        // A gateway's own token was masked when recorded: curl reads it
+        // from an environment variable named after the header.
+        return crate::store::redact::looks_secret(&header.name).then(|| {
+            let var: String = header
+                .name
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_uppercase()
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            Credential::Header(format!("\"{}: ${var}\"", header.name))
+        });
     }
     let name = header.name.to_ascii_lowercase();
     Some(match name.as_str() {

@@ -50,12 +50,38 @@ pub fn is_secret_header(name: &str) -> bool {
     SECRET_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
 }
 
-/// Masks credential headers whole and any key-looking text in the others.
+/// Header names that suggest the value is a credential even though they are
+/// not the standard ones (`x-gateway-token`, `x-portkey-api-key`, `cookie`).
+pub fn looks_secret(name: &str) -> bool {
+    // Whole words only: `anthropic-ratelimit-tokens-limit` is no secret.
+    name.split(['-', '_', '.'])
+        .map(str::to_ascii_lowercase)
+        .any(|word| {
+            matches!(
+                word.as_str(),
+                "key"
+                    | "apikey"
+                    | "token"
+                    | "secret"
+                    | "auth"
+                    | "authorization"
+                    | "password"
+                    | "passwd"
+                    | "cookie"
+                    | "session"
+                    | "credential"
+                    | "credentials"
+            )
+        })
+}
+
+/// Masks credential headers whole (the standard ones and any whose name
+/// says it holds a secret) and any key-looking text in the others.
 pub fn redact_headers(headers: &[Header]) -> Vec<Header> {
     headers
         .iter()
         .map(|h| {
-            let value = if is_secret_header(&h.name) {
+            let value = if is_secret_header(&h.name) || looks_secret(&h.name) {
                 mask_header_value(&h.value)
             } else {
                 redact_text(&h.value).into_owned()
@@ -106,6 +132,28 @@ pub fn redact_text(text: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_looking_header_names_are_whole_words() {
+        for name in [
+            "x-portkey-api-key",
+            "Helicone-Auth",
+            "x-gateway-token",
+            "Cookie",
+            "X-Session",
+            "x-apikey",
+        ] {
+            assert!(looks_secret(name), "{name}");
+        }
+        for name in [
+            "anthropic-ratelimit-tokens-limit",
+            "anthropic-version",
+            "request-id",
+            "x-monkey",
+        ] {
+            assert!(!looks_secret(name), "{name}");
+        }
+    }
 
     const KEY: &str = "sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-zz-a1b2";
 
