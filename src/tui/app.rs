@@ -3,7 +3,7 @@
 //! [`App`]; the runtime carries out [`Effect`]s, which is where all I/O
 //! happens, and feeds what comes back in as [`Msg`]s.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, FixedOffset, Utc};
 use crossterm::event::{KeyEvent, MouseEvent};
@@ -103,7 +103,9 @@ pub enum Msg {
     },
     /// The profile switched to, resolved.
     Profile(Result<Box<Profile>, String>),
-    /// SIGTERM, SIGHUP: leave cleanly.
+    /// Writing the draft failed; it is tried again on the next tick.
+    DraftNotSaved(String),
+    /// SIGTERM, SIGHUP, SIGINT: leave cleanly.
     Terminate,
 }
 
@@ -202,15 +204,25 @@ pub struct App {
     pub limits: RateLimitsPane,
     pub checklist: ChecklistPane,
     pub in_flight: HashMap<ExchangeId, InFlight>,
+    /// Attempts that failed and will be retried: their `Failed` is not
+    /// the end of the exchange.
+    pub retrying: HashSet<ExchangeId>,
     /// Full exchanges of this session, for show/replay without the store.
     pub recent: Vec<Exchange>,
     pub message: Option<Message>,
+    /// When `message` was set.
+    pub message_at: DateTime<Utc>,
     pub now: DateTime<Utc>,
     pub areas: Areas,
     /// The composer's revision when the draft was last saved.
     pub saved_revision: u64,
+    /// The last frame was too small for the panes: only quitting works.
+    pub too_small: bool,
     pub quitting: bool,
 }
+
+/// How long an error stays on the status bar against other news.
+pub const ERROR_KEPT_SECS: i64 = 10;
 
 /// How many finished exchanges are kept whole in memory.
 pub const RECENT_KEPT: usize = 64;
@@ -247,20 +259,33 @@ impl App {
             limits: RateLimitsPane::new(),
             checklist: ChecklistPane::new(),
             in_flight: HashMap::new(),
+            retrying: HashSet::new(),
             recent: Vec::new(),
             message,
+            message_at: now,
             now,
             areas: Areas::default(),
             saved_revision,
+            too_small: false,
             quitting: false,
         }
     }
 
+    /// Puts a message on the status bar. An error stays for at least
+    /// [`ERROR_KEPT_SECS`] against later news that is not an error, so the
+    /// last error can be read.
     pub fn tell(&mut self, tone: Tone, text: impl Into<String>) {
+        let error_showing = self.message.as_ref().is_some_and(|m| {
+            m.tone == Tone::Error && (self.now - self.message_at).num_seconds() < ERROR_KEPT_SECS
+        });
+        if error_showing && tone != Tone::Error {
+            return;
+        }
         self.message = Some(Message {
             tone,
             text: text.into(),
         });
+        self.message_at = self.now;
     }
 
     pub fn recent(&self, id: &ExchangeId) -> Option<&Exchange> {

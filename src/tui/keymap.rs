@@ -127,6 +127,16 @@ actions! {
     RunChecks => ("run_checks", Checklist, "run the checks again", ["r"]),
 }
 
+impl Action {
+    /// Actions checked before the editor or a prompt gets the key.
+    fn works_while_typing(self) -> bool {
+        matches!(
+            self,
+            Action::Send | Action::ForceQuit | Action::StopEditing | Action::OpenFile
+        )
+    }
+}
+
 /// One key with its modifiers, as written in the config (`ctrl-s`, `f5`,
 /// `shift-tab`, `G`, `?`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -188,6 +198,15 @@ impl KeyBinding {
             }
         }
         Some(binding)
+    }
+
+    /// True for a key that types or edits text (a character, Enter,
+    /// Backspace, arrows…) without ctrl or alt.
+    fn is_typed(&self) -> bool {
+        let chord = self
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        !chord && !matches!(self.code, KeyCode::F(_) | KeyCode::Esc)
     }
 
     fn matches(&self, event: &KeyEvent) -> bool {
@@ -301,6 +320,14 @@ pub enum KeymapError {
         key: String,
     },
     #[error(
+        "[keys] in {file}: `{name}` works while you type in the editor, so `{key}` would fire instead of being typed. Use a key with ctrl- or alt-, an F-key or esc"
+    )]
+    TypingKey {
+        file: String,
+        name: String,
+        key: String,
+    },
+    #[error(
         "[keys] in {file}: {key} is bound to both `{first}` and `{second}` ({context}). Give one of them another key"
     )]
     Conflict {
@@ -366,6 +393,14 @@ impl Keymap {
                     })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
+            let typed = parsed.iter().find(|k| k.is_typed());
+            if let Some(key) = typed.filter(|_| action.works_while_typing()) {
+                return Err(KeymapError::TypingKey {
+                    file: file.to_string(),
+                    name: name.clone(),
+                    key: key.to_string(),
+                });
+            }
             keymap.bindings.insert(action, parsed);
         }
         keymap.check_conflicts(file)?;
@@ -573,6 +608,22 @@ mod tests {
         let with_global = overrides(&[("replay", &["q"])]);
         let err = Keymap::with_overrides(&with_global, "c.toml").unwrap_err();
         assert!(err.to_string().contains("everywhere"), "{err}");
+    }
+
+    #[test]
+    fn keys_checked_before_the_editor_cannot_be_typing_keys() {
+        for (name, key) in [
+            ("send", "S"),
+            ("force_quit", "a"),
+            ("stop_editing", "enter"),
+        ] {
+            let err = Keymap::with_overrides(&overrides(&[(name, &[key])]), "c.toml").unwrap_err();
+            assert!(
+                matches!(err, KeymapError::TypingKey { .. }),
+                "{name}: {err}"
+            );
+        }
+        Keymap::with_overrides(&overrides(&[("send", &["alt-s", "f9"])]), "c.toml").unwrap();
     }
 
     #[test]

@@ -91,6 +91,7 @@ pub async fn run(options: Options) -> Result<(), DashboardError> {
         .map_err(DashboardError::Terminal)?;
     draw(&mut terminal, &mut app)?;
     let (check_tx, mut check_rx) = mpsc::unbounded_channel::<StepReport>();
+    let drafts = DraftWriter::spawn(options.draft_path.clone(), msg_tx.clone());
     let services = Services {
         engine,
         reader,
@@ -99,7 +100,7 @@ pub async fn run(options: Options) -> Result<(), DashboardError> {
         paths: options.paths.clone(),
         env: options.env.clone(),
         overrides: options.overrides.clone(),
-        draft_path: options.draft_path.clone(),
+        drafts,
         retries: options.retries,
     };
     let startup = update::startup(&mut app);
@@ -123,7 +124,7 @@ pub async fn run(options: Options) -> Result<(), DashboardError> {
             _ = tick.tick() => Msg::Tick(Utc::now()),
             _ = signals.next() => Msg::Terminate,
             _ = tokio::time::sleep_until(next_frame), if dirty => {
-                draw(&mut terminal, &mut app)?;
+                frame(&services, &mut terminal, &mut app);
                 dirty = false;
                 next_frame = Instant::now() + FRAME;
                 continue;
@@ -139,16 +140,27 @@ pub async fn run(options: Options) -> Result<(), DashboardError> {
         }
         dirty = true;
         if Instant::now() >= next_frame {
-            draw(&mut terminal, &mut app)?;
+            frame(&services, &mut terminal, &mut app);
             dirty = false;
             next_frame = Instant::now() + FRAME;
         }
     }
-    services.engine.command(Command::CancelAll);
-    // Exchanges that finished are in the store before the program ends.
-    let _ = tokio::time::timeout(Duration::from_secs(2), services.engine.flush()).await;
+    // The terminal goes back first, so the user is not left looking at a
+    // frozen screen while the last exchanges are written.
     drop(guard);
+    services.engine.command(Command::CancelAll);
+    let _ = tokio::time::timeout(Duration::from_secs(2), services.engine.flush()).await;
+    services.drafts.finish().await;
     Ok(())
+}
+
+/// Draws a frame. A terminal that cannot be written to any more (it hung
+/// up) ends the session the way quitting does, draft saved.
+fn frame(services: &Services, terminal: &mut Term, app: &mut App) {
+    if let Err(error) = draw(terminal, app) {
+        tracing::warn!(%error, "the terminal cannot be drawn on; leaving");
+        apply(services, app, Msg::Terminate);
+    }
 }
 
 fn apply(services: &Services, app: &mut App, msg: Msg) {
@@ -157,10 +169,9 @@ fn apply(services: &Services, app: &mut App, msg: Msg) {
     services.carry_out(effects, app);
 }
 
-fn draw(
-    terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
-    app: &mut App,
-) -> Result<(), DashboardError> {
+type Term = Terminal<CrosstermBackend<std::io::Stdout>>;
+
+fn draw(terminal: &mut Term, app: &mut App) -> Result<(), DashboardError> {
     app.now = Utc::now();
     terminal
         .draw(|frame| view::view(app, frame))
@@ -247,8 +258,45 @@ struct Services {
     paths: Paths,
     env: Env,
     overrides: Overrides,
-    draft_path: PathBuf,
+    drafts: DraftWriter,
     retries: u32,
+}
+
+/// Writes drafts one at a time, off the UI thread; when several arrive
+/// while one is written, only the newest is written next.
+struct DraftWriter {
+    latest: tokio::sync::watch::Sender<Option<Draft>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl DraftWriter {
+    fn spawn(path: PathBuf, errors: mpsc::UnboundedSender<Msg>) -> DraftWriter {
+        let (latest, mut changes) = tokio::sync::watch::channel(None::<Draft>);
+        let task = tokio::spawn(async move {
+            while changes.changed().await.is_ok() {
+                let Some(draft) = changes.borrow_and_update().clone() else {
+                    continue;
+                };
+                let at = path.clone();
+                let written = tokio::task::spawn_blocking(move || save_draft(&at, &draft)).await;
+                if let Ok(Err(error)) = written {
+                    tracing::warn!(%error, path = %path.display(), "the draft was not saved");
+                    let _ = errors.send(Msg::DraftNotSaved(error.to_string()));
+                }
+            }
+        });
+        DraftWriter { latest, task }
+    }
+
+    fn save(&self, draft: Draft) {
+        self.latest.send_replace(Some(draft));
+    }
+
+    /// Writes what is pending and stops.
+    async fn finish(self) {
+        drop(self.latest);
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.task).await;
+    }
 }
 
 impl Services {
@@ -294,21 +342,7 @@ impl Services {
             }
             Effect::SwitchProfile { current } => self.switch_profile(current),
             Effect::FetchModels => fetch_models(app.profile.clone(), self.msg_tx.clone()),
-            // On the way out the write happens here, so it is done before
-            // the process ends.
-            Effect::SaveDraft(draft) if app.quitting => {
-                if let Err(error) = save_draft(&self.draft_path, &draft) {
-                    tracing::warn!(%error, "the draft was not saved on quitting");
-                }
-            }
-            Effect::SaveDraft(draft) => {
-                let path = self.draft_path.clone();
-                tokio::task::spawn_blocking(move || {
-                    if let Err(error) = save_draft(&path, &draft) {
-                        tracing::warn!(%error, path = %path.display(), "the draft was not saved");
-                    }
-                });
-            }
+            Effect::SaveDraft(draft) => self.drafts.save(draft),
             Effect::Quit => app.quitting = true,
         }
     }
@@ -480,12 +514,11 @@ fn answer(store: &Store, read: Read) -> Msg {
     }
 }
 
-/// SIGTERM and SIGHUP, as one stream.
+/// SIGTERM, SIGHUP and SIGINT (from `kill`; Ctrl-C itself arrives as a
+/// key in raw mode), as one stream.
 struct Signals {
     #[cfg(unix)]
-    term: Option<tokio::signal::unix::Signal>,
-    #[cfg(unix)]
-    hup: Option<tokio::signal::unix::Signal>,
+    streams: Vec<tokio::signal::unix::Signal>,
 }
 
 impl Signals {
@@ -493,9 +526,13 @@ impl Signals {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
+            let kinds = [
+                SignalKind::terminate(),
+                SignalKind::hangup(),
+                SignalKind::interrupt(),
+            ];
             Signals {
-                term: signal(SignalKind::terminate()).ok(),
-                hup: signal(SignalKind::hangup()).ok(),
+                streams: kinds.into_iter().filter_map(|k| signal(k).ok()).collect(),
             }
         }
         #[cfg(not(unix))]
@@ -505,33 +542,16 @@ impl Signals {
     async fn next(&mut self) {
         #[cfg(unix)]
         {
-            let (term, hup) = (&mut self.term, &mut self.hup);
-            let term = async {
-                match term {
-                    Some(s) => {
-                        s.recv().await;
-                    }
-                    None => std::future::pending::<()>().await,
-                }
-            };
-            let hup = async {
-                match hup {
-                    Some(s) => {
-                        s.recv().await;
-                    }
-                    None => std::future::pending::<()>().await,
-                }
-            };
-            tokio::select! {
-                _ = term => {},
-                _ = hup => {},
+            if self.streams.is_empty() {
+                return std::future::pending().await;
             }
+            let waits = self.streams.iter_mut().map(|s| Box::pin(s.recv()));
+            let _ = futures_util::future::select_all(waits).await;
         }
         #[cfg(not(unix))]
         std::future::pending::<()>().await
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

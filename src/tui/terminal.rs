@@ -58,22 +58,47 @@ pub fn restore() {
     let _ = io::stdout().flush();
 }
 
-/// On a panic: restore the terminal first (so the message is readable and
-/// the shell usable), write the report to the log, and say where it is.
+/// On a panic: write the report to the log file (directly, so it is not
+/// lost with a buffered writer), and when the panic is on the thread that
+/// owns the terminal, give the terminal back first and say where the
+/// report is. A panic on a worker thread (tokio catches those) must not
+/// restore the terminal under a dashboard that keeps drawing.
 pub fn install_panic_hook(log_dir: PathBuf) {
+    let ui_thread = std::thread::current().id();
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        restore();
         let backtrace = std::backtrace::Backtrace::force_capture();
-        tracing::error!(%info, %backtrace, "the dashboard panicked");
+        let log = crate::logging::log_file(&log_dir);
+        let written = append_report(&log, &format!("{info}\n{backtrace}"));
+        if std::thread::current().id() != ui_thread {
+            return;
+        }
+        restore();
+        let place = match written {
+            Ok(()) => format!("The report is in {}", log.display()),
+            Err(error) => format!(
+                "The report could not be written to {}: {error}",
+                log.display()
+            ),
+        };
         eprintln!(
             "claudetui stopped on a bug: {info}\n\
-             The terminal has been restored. The report is in the log under {}; \
-             please include it when you report this.",
-            log_dir.display()
+             The terminal has been restored. {place}; please include it when you report this."
         );
         previous(info);
     }));
+}
+
+fn append_report(log: &std::path::Path, report: &str) -> io::Result<()> {
+    if let Some(dir) = log.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)?;
+    let when = chrono::Utc::now().to_rfc3339();
+    writeln!(file, "{when} PANIC {report}")
 }
 
 /// Copies `text` to the clipboard of the terminal (OSC 52), which works

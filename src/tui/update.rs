@@ -31,8 +31,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     let mut effects = Vec::new();
     match msg {
         Msg::Key(key) => on_key(app, key, &mut effects),
+        Msg::Mouse(_) if app.overlay.is_some() || app.too_small => {}
         Msg::Mouse(mouse) => on_mouse(app, mouse),
-        Msg::Paste(text) => on_paste(app, &text),
+        // A paste under an overlay would change what the overlay is about.
+        Msg::Paste(_) if app.overlay.is_some() => {}
+        Msg::Paste(text) => on_paste(app, &text, &mut effects),
         Msg::Resize(..) => {}
         Msg::Tick(now) => {
             app.now = now;
@@ -70,12 +73,18 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Profile(Ok(profile)) => {
             app.tell(Tone::Info, format!("switched to profile {}", profile.name));
             app.profile = *profile;
+            // Another key, another set of limits.
+            app.limits = super::panes::rate_limits::RateLimitsPane::new();
             app.composer
                 .set_anthropic_version(Some(app.profile.anthropic_version.value.clone()));
             effects.push(Effect::FetchModels);
             effects.push(Effect::RunChecks(doctor::implemented().to_vec()));
         }
         Msg::Profile(Err(why)) => app.tell(Tone::Error, why),
+        Msg::DraftNotSaved(why) => {
+            app.saved_revision = u64::MAX;
+            app.tell(Tone::Error, format!("the draft could not be saved: {why}"));
+        }
         Msg::Terminate => quit(app, &mut effects),
     }
     effects.extend(app.history.wanted_pages().into_iter().map(Effect::LoadPage));
@@ -92,6 +101,15 @@ fn quit(app: &mut App, effects: &mut Vec<Effect>) {
 fn on_key(app: &mut App, key: KeyEvent, effects: &mut Vec<Effect>) {
     if app.keymap.is(Action::ForceQuit, &key) {
         return quit(app, effects);
+    }
+    if app.too_small {
+        // The panes are not on screen; keys must not reach them unseen.
+        let quit_key =
+            app.keymap.is(Action::Quit, &key) || key.code == crossterm::event::KeyCode::Esc;
+        if quit_key {
+            quit(app, effects);
+        }
+        return;
     }
     if let Some(overlay) = app.overlay.take() {
         return on_overlay_key(app, overlay, key, effects);
@@ -250,7 +268,7 @@ fn on_mouse(app: &mut App, mouse: MouseEvent) {
     }
 }
 
-fn on_paste(app: &mut App, text: &str) {
+fn on_paste(app: &mut App, text: &str, effects: &mut Vec<Effect>) {
     match app.focus {
         Focus::Composer => {
             if !app.composer.input_active() {
@@ -259,9 +277,13 @@ fn on_paste(app: &mut App, text: &str) {
             app.composer.on_paste(text);
         }
         Focus::History if app.history.input_active() => {
+            let mut refilter = None;
             for c in text.chars().filter(|c| !c.is_control()) {
                 let key = KeyEvent::from(crossterm::event::KeyCode::Char(c));
-                app.history.on_input(key);
+                refilter = app.history.on_input(key).or(refilter);
+            }
+            if let Some(intent) = refilter {
+                on_history_intent(app, intent, effects);
             }
         }
         _ => {}
@@ -326,8 +348,17 @@ fn on_engine(app: &mut App, event: Event, effects: &mut Vec<Effect>) {
             id,
             request,
             attempt,
-            ..
+            retry_of,
         } => {
+            // A retry takes over its first attempt's place in flight; the
+            // viewer follows it when it was showing that exchange.
+            let follow = match &retry_of {
+                Some(first) => {
+                    app.in_flight.remove(first);
+                    app.response.shown().is_none_or(|shown| shown == first)
+                }
+                None => true,
+            };
             app.in_flight.insert(id.clone(), InFlight { attempt });
             let model = request
                 .json()
@@ -346,7 +377,9 @@ fn on_engine(app: &mut App, event: Event, effects: &mut Vec<Effect>) {
                 output_tokens: None,
                 attempt,
             });
-            app.response.begin(&id, &request, app.now);
+            if follow {
+                app.response.begin(&id, &request, app.now);
+            }
         }
         Event::Headers {
             id,
@@ -363,6 +396,7 @@ fn on_engine(app: &mut App, event: Event, effects: &mut Vec<Effect>) {
             next_attempt,
             wait,
         } => {
+            app.retrying.insert(id.clone());
             app.history.set_outcome(&id, "retrying");
             app.tell(
                 Tone::Warn,
@@ -380,10 +414,18 @@ fn on_engine(app: &mut App, event: Event, effects: &mut Vec<Effect>) {
 }
 
 fn finished(app: &mut App, exchange: Exchange, effects: &mut Vec<Effect>) {
-    app.in_flight.remove(&exchange.id);
+    let will_retry = app.retrying.remove(&exchange.id);
     app.history.finished(exchange.summary(), exchange.attempt);
     app.response.finish(&exchange);
     app.limits.record_exchange(&exchange);
+    if will_retry {
+        // Not the end: the exchange stays in flight (and cancellable under
+        // this id) until the next attempt starts.
+        app.history.set_outcome(&exchange.id, "retrying");
+        app.remember(exchange);
+        return;
+    }
+    app.in_flight.remove(&exchange.id);
     match &exchange.outcome {
         Outcome::Ok => app.tell(Tone::Info, done_line(&exchange)),
         Outcome::Cancelled => app.tell(Tone::Warn, format!("{} cancelled", exchange.id)),
@@ -416,16 +458,23 @@ fn done_line(exchange: &Exchange) -> String {
     )
 }
 
-/// `400 bad-request — messages.0.content: … — fix: …` in one line.
+/// `400 bad-request: messages.0.content: … — fix: …` in one line: the
+/// server's own words (they name the field), then what to do.
 fn failure_line(exchange: &Exchange) -> String {
     let Some(failure) = exchange.outcome.failure() else {
         return String::new();
     };
     let status = failure.status.map_or(String::new(), |s| format!("{s} "));
+    let stage = if failure.mid_stream {
+        " mid-stream"
+    } else {
+        ""
+    };
     format!(
-        "{status}{} — {} Press 3 then d on it for the whole story.",
+        "{status}{}{stage}: {} — fix: {}",
         failure.kind.slug(),
-        failure.explanation()
+        crate::store::redact::redact_text(failure.message.trim()),
+        failure.kind.fix()
     )
 }
 
@@ -446,6 +495,10 @@ fn on_history_intent(app: &mut App, intent: HistoryIntent, effects: &mut Vec<Eff
     };
     match app.recent(&id).cloned() {
         Some(exchange) => act_on(app, purpose, &exchange, effects),
+        None if app.in_flight.contains_key(&id) => app.tell(
+            Tone::Info,
+            format!("{id} is still in flight; the response pane shows it when it ends"),
+        ),
         None => effects.push(Effect::Load { purpose, id }),
     }
 }

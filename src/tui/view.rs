@@ -32,7 +32,9 @@ pub fn view(app: &mut App, frame: &mut Frame) {
 
 /// Draws into a buffer; [`view`] and the benchmarks use it.
 pub fn draw(app: &mut App, area: Rect, buf: &mut Buffer) {
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    app.too_small = area.width < MIN_WIDTH || area.height < MIN_HEIGHT;
+    if app.too_small {
+        app.areas = Areas::default();
         return too_small(app, area, buf);
     }
     let [top, body, bottom] = Layout::vertical([

@@ -46,25 +46,26 @@ pub fn render(
         spans.push(Span::styled(" DEMO ", theme.badge));
         spans.push(Span::raw(" "));
     }
-    spans.extend([
-        Span::styled("profile ", theme.dim),
-        Span::raw(profile.name.clone()),
-        sep(),
-        Span::raw(display_url(&profile.base_url.value)),
-        sep(),
-    ]);
-    spans.push(match in_flight {
-        0 => Span::styled("idle", theme.dim),
-        n => Span::styled(format!("{n} in flight"), theme.info),
-    });
-    spans.push(sep());
-    spans.push(Span::styled("key ", theme.dim));
+    // Most telling first, so a narrow terminal cuts the URL, not the key.
     let key_style = if profile.credential.is_some() {
         theme.base
     } else {
         theme.warn
     };
-    spans.push(Span::styled(key_label(profile), key_style));
+    spans.extend([
+        Span::styled("profile ", theme.dim),
+        Span::raw(profile.name.clone()),
+        sep(),
+        Span::styled("key ", theme.dim),
+        Span::styled(key_label(profile), key_style),
+        sep(),
+        match in_flight {
+            0 => Span::styled("idle", theme.dim),
+            n => Span::styled(format!("{n} in flight"), theme.info),
+        },
+        sep(),
+        Span::raw(display_url(&profile.base_url.value)),
+    ]);
     Paragraph::new(Line::from(spans)).render(area, buf);
 }
 

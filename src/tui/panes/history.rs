@@ -253,20 +253,31 @@ impl HistoryPane {
     }
 
     fn upsert(&mut self, row: Row) {
+        let follow_newest = self.selected == 0;
+        let before = self.live_view.len();
+        let kept = self.selected_row().map(|r| r.id.clone());
         match self.live.iter_mut().find(|r| r.id == row.id) {
             Some(existing) => *existing = row,
-            None => {
-                let shown = self.filter.matches(&row);
-                self.live.push(row);
-                // The newest row stays selected when it was; otherwise the
-                // selection stays on the same exchange as rows arrive above.
-                if shown && self.selected > 0 {
-                    self.selected += 1;
-                }
-            }
+            None => self.live.push(row),
         }
         self.refresh_live_view();
+        if !follow_newest {
+            self.keep_selection(before, kept);
+        }
         self.clamp();
+    }
+
+    /// Rows appear above the selection (new ones) or vanish (no longer
+    /// matching the filter): the same exchange stays selected, so a key
+    /// never acts on another one than the user chose.
+    fn keep_selection(&mut self, live_before: usize, kept: Option<ExchangeId>) {
+        if self.selected >= live_before {
+            self.selected = self.selected - live_before + self.live_view.len();
+        } else if let Some(i) =
+            kept.and_then(|id| self.live_view.iter().position(|&i| self.live[i].id == id))
+        {
+            self.selected = i;
+        }
     }
 
     /// Marks an in-flight row (`retrying`, `in-flight`).

@@ -39,7 +39,7 @@ pub enum Mode {
     Confirm,
 }
 
-fn hints(mode: Mode) -> &'static [Action] {
+fn hints_for(mode: Mode) -> &'static [Action] {
     use Action::*;
     match mode {
         Mode::Composer => &[
@@ -79,30 +79,94 @@ pub fn render(
     ctx: &PaneContext,
 ) {
     let theme = ctx.theme;
-    let mut spans = Vec::new();
+    let width = usize::from(area.width);
+    // A message may take up to half the line (more if the keys leave room).
+    let wanted = message.map_or(0, |m| {
+        (m.text.chars().count() + 2).clamp(MIN_MESSAGE, width / 2)
+    });
+    let budget = width.saturating_sub(wanted);
+    let hints = hint_spans(keymap, mode, budget, ctx);
+    // The keys keep their place on the right; the message gets the rest
+    // of the line and is shortened, never the other way round.
+    let hints_width: usize = hints.iter().map(|s| s.width()).sum();
+    let hints_width = hints_width.min(width);
+    let message_width = width - hints_width;
     if let Some(message) = message {
         let style = match message.tone {
             Tone::Info => theme.info,
             Tone::Warn => theme.warn,
             Tone::Error => theme.error,
         };
-        spans.push(Span::styled(format!(" {} ", message.text), style));
-        spans.push(Span::styled("│", theme.dim));
+        let text = shorten(
+            &format!(" {}", message.text),
+            message_width.saturating_sub(1),
+        );
+        let left = Rect::new(area.x, area.y, message_width as u16, area.height.min(1));
+        Paragraph::new(Line::styled(text, style)).render(left, buf);
     }
+    let right = Rect::new(
+        area.x + message_width as u16,
+        area.y,
+        hints_width as u16,
+        area.height.min(1),
+    );
+    Paragraph::new(Line::from(hints))
+        .alignment(ratatui::layout::Alignment::Right)
+        .render(right, buf);
+}
+
+/// The hints that fit in `budget` columns: the pane's own keys as far as
+/// they fit, then always Tab, ? and q (the way to everything else).
+fn hint_spans(keymap: &Keymap, mode: Mode, budget: usize, ctx: &PaneContext) -> Vec<Span<'static>> {
+    let theme = ctx.theme;
     if let Some(hint) = fixed_hint(mode) {
-        spans.push(Span::styled(format!(" {hint}"), theme.dim));
-    } else {
-        for &action in hints(mode)
-            .iter()
-            .chain(&[Action::FocusNext, Action::Help, Action::Quit])
-        {
-            if mode == Mode::Editing && action == Action::Quit {
-                continue;
-            }
-            push_hint(&mut spans, keymap, action, theme.key_hint, theme.dim);
-        }
+        return vec![Span::styled(format!(" {hint} "), theme.dim)];
     }
-    Paragraph::new(Line::from(spans)).render(area, buf);
+    let pair = |action: Action| {
+        let mut spans = Vec::new();
+        push_hint(&mut spans, keymap, action, theme.key_hint, theme.dim);
+        spans
+    };
+    let width = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
+    let mut tail: Vec<Span<'static>> = [Action::FocusNext, Action::Help, Action::Quit]
+        .into_iter()
+        .filter(|&a| !(mode == Mode::Editing && a == Action::Quit))
+        .flat_map(pair)
+        .collect();
+    tail.push(Span::raw(" "));
+    let mut used = width(&tail);
+    let mut out = Vec::new();
+    for &action in hints_for(mode) {
+        let spans = pair(action);
+        let w = width(&spans);
+        if used + w > budget {
+            break;
+        }
+        used += w;
+        out.extend(spans);
+    }
+    out.extend(tail);
+    out
+}
+
+/// Columns kept for the message however many hints there are.
+const MIN_MESSAGE: usize = 30;
+
+/// `text` cut to `width` columns with an ellipsis.
+fn shorten(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for c in text.chars() {
+        if out.width() + 2 > width {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
 }
 
 fn push_hint(

@@ -361,3 +361,64 @@ fn looking_at_the_checklist_clears_its_highlight() {
     update(&mut app, key(KeyCode::Char('5')));
     assert!(!app.checklist.attention());
 }
+
+#[test]
+fn a_retried_failure_is_not_the_end_of_the_exchange() {
+    let mut app = app_with(VALID);
+    let first = exchange(1, "m", Some(429));
+    started(&mut app, &first);
+    update(
+        &mut app,
+        Msg::engine(Event::Retrying {
+            id: first.id.clone(),
+            next_attempt: 2,
+            wait: std::time::Duration::from_millis(500),
+        }),
+    );
+    let effects = update(
+        &mut app,
+        Msg::engine(Event::Failed(Box::new(first.clone()))),
+    );
+    assert!(app.in_flight.contains_key(&first.id), "still cancellable");
+    assert!(!effects.iter().any(|e| matches!(e, Effect::RunChecks(_))));
+    assert_eq!(app.history.selected_row().unwrap().outcome, "retrying");
+    let effects = update(&mut app, key(KeyCode::Char('x')));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Cancel(id) if *id == first.id))
+    );
+
+    let mut second = exchange(2, "m", Some(200));
+    second.attempt = 2;
+    second.retry_of = Some(first.id.clone());
+    update(
+        &mut app,
+        Msg::engine(Event::Started {
+            id: second.id.clone(),
+            request: second.request.clone(),
+            attempt: 2,
+            retry_of: Some(first.id.clone()),
+        }),
+    );
+    assert_eq!(app.in_flight.len(), 1);
+    assert_eq!(
+        app.response.shown(),
+        Some(&second.id),
+        "the viewer follows the retry"
+    );
+    update(&mut app, Msg::engine(Event::Finished(Box::new(second))));
+    assert!(app.in_flight.is_empty());
+}
+
+#[test]
+fn a_too_small_terminal_only_lets_you_quit() {
+    let mut app = app_with(VALID);
+    draw(&mut app, 60, 20);
+    assert!(app.too_small);
+    assert!(update(&mut app, ctrl('s')).is_empty());
+    assert!(update(&mut app, key(KeyCode::Enter)).is_empty());
+    assert!(!app.composer.is_editing());
+    let effects = update(&mut app, key(KeyCode::Char('q')));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Quit)));
+}

@@ -28,6 +28,8 @@ pub enum OpenError {
     NotFound { path: String },
     #[error("{path} is a directory: type the path of a file")]
     Directory { path: String },
+    #[error("{path} is not a regular file (a device, a pipe or a socket): type the path of a file")]
+    NotAFile { path: String },
     #[error("{path} is {size} bytes; a request body can be at most 32 MB")]
     TooLarge { path: String, size: u64 },
     #[error("{path} is not UTF-8 text (first bad byte at offset {offset})")]
@@ -62,13 +64,30 @@ pub fn read_request_file(input: &str) -> Result<(String, String), OpenError> {
     if meta.is_dir() {
         return Err(OpenError::Directory { path: shown });
     }
+    // A FIFO or a device (`/dev/zero`, `/dev/tty`) would block or never end.
+    if !meta.is_file() {
+        return Err(OpenError::NotAFile { path: shown });
+    }
     if meta.len() > MAX_FILE_BYTES {
         return Err(OpenError::TooLarge {
             path: shown,
             size: meta.len(),
         });
     }
-    let bytes = std::fs::read(&path).map_err(io_error)?;
+    // The file may grow between the check and the read: never more than
+    // the limit is read.
+    let mut bytes = Vec::new();
+    std::fs::File::open(&path)
+        .and_then(|file| {
+            io::Read::read_to_end(&mut io::Read::take(file, MAX_FILE_BYTES + 1), &mut bytes)
+        })
+        .map_err(io_error)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(OpenError::TooLarge {
+            path: shown,
+            size: bytes.len() as u64,
+        });
+    }
     let text = String::from_utf8(bytes).map_err(|e| OpenError::NotUtf8 {
         path: shown.clone(),
         offset: e.utf8_error().valid_up_to(),
@@ -334,5 +353,11 @@ mod tests {
             .to_string();
         assert!(directory.contains("is a directory"), "{directory}");
         assert!(matches!(read_request_file("  "), Err(OpenError::NoPath)));
+        // A device would never end; it is refused, not read.
+        #[cfg(unix)]
+        assert!(matches!(
+            read_request_file("/dev/zero"),
+            Err(OpenError::NotAFile { .. })
+        ));
     }
 }
