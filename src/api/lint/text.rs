@@ -5,6 +5,7 @@
 
 use serde_json::Value;
 
+use super::request::explain_openai_once;
 use super::{
     JsonSyntaxError, LintOptions, Problem, Severity, TextPosition, decode_utf8, locate, parse_json,
     validate,
@@ -40,14 +41,18 @@ impl TextReport {
     /// Each problem with its position, in reading order (line, then
     /// column); problems without a position last. Problems at one place
     /// keep the errors-first order.
-    pub fn by_position(&self) -> Vec<(&Problem, Option<TextPosition>)> {
-        let mut placed: Vec<(&Problem, Option<TextPosition>)> = self
+    pub fn by_position(&self) -> Vec<(Problem, Option<TextPosition>)> {
+        let mut placed: Vec<(Problem, Option<TextPosition>)> = self
             .problems
             .iter()
+            .cloned()
             .zip(self.positions.iter().copied())
             .collect();
         placed.sort_by_key(|(_, at)| at.map_or((usize::MAX, usize::MAX), |p| (p.line, p.column)));
-        placed
+        let (mut problems, positions): (Vec<Problem>, Vec<_>) = placed.into_iter().unzip();
+        // A long explanation goes with the first problem the reader meets.
+        explain_openai_once(&mut problems);
+        problems.into_iter().zip(positions).collect()
     }
 }
 
