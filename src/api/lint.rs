@@ -6,6 +6,13 @@
 //! valid integer`) and the API's own sentences (`messages: text content
 //! blocks must be non-empty`). Where a sentence could not be checked against
 //! a real answer, the rule that emits it says `// unverified`.
+//!
+//! On values: [`validate`] (every problem, errors first) and
+//! [`first_error`] (what the API answers). On text: [`parse_json`] and
+//! [`decode_utf8`] (line, column and a hint for the classic mistakes),
+//! [`locate`] (a problem's `location` as a line and column) and
+//! [`lint_text`] / [`lint_bytes`], which do all of it for the composer and
+//! `claudetui lint`.
 
 mod json;
 mod locate;

@@ -289,6 +289,22 @@ mod tests {
     }
 
     #[test]
+    fn the_openai_explanation_goes_with_the_first_problem_read() {
+        // In the API's order the explanation is on frequency_penalty (line
+        // 4); in reading order the system message (line 2) comes first.
+        let text = "{\"messages\": [\n  {\"role\": \"system\", \"content\": \"Be brief.\"}, {\"role\": \"user\", \"content\": \"Hi\"}],\n \"model\": \"claude-haiku-4-5\", \"max_tokens\": 64,\n \"frequency_penalty\": 1}";
+        let report = lint_text(text, &LintOptions::default(), usize::MAX);
+        let explained = |p: &Problem| p.fix.contains("OpenAI Chat Completions request");
+        assert!(explained(&report.problems[0]), "{:#?}", report.problems);
+        let read = report.by_position();
+        assert_eq!(read.len(), 2, "{read:#?}");
+        assert_eq!(super::super::dotted(&read[0].0.location), "messages.0.role");
+        assert!(explained(&read[0].0), "{read:#?}");
+        assert!(!explained(&read[1].0), "{read:#?}");
+        assert!(read[1].0.fix.contains("see the first problem"), "{read:#?}");
+    }
+
+    #[test]
     fn a_clean_body_has_no_problems() {
         let text = r#"{"model": "claude-haiku-4-5", "max_tokens": 64, "messages": [{"role": "user", "content": "Hi"}]}"#;
         let report = lint_text(text, &LintOptions::default(), usize::MAX);
