@@ -66,6 +66,8 @@ pub enum Command {
         #[command(subcommand)]
         command: HistoryCommand,
     },
+    /// Check a Messages request body offline: every problem, with file:line:col, severity and fix.
+    Lint(LintArgs),
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -214,6 +216,47 @@ pub enum ExportFormat {
     Json,
 }
 
+/// `claudetui lint`: no network, no key, no profile needed.
+#[derive(Debug, Args, Clone)]
+#[command(after_help = LINT_AFTER_HELP)]
+pub struct LintArgs {
+    /// Request body: a JSON file, or - for standard input.
+    #[arg(value_name = "FILE|-")]
+    pub file: String,
+
+    /// Print a JSON report on stdout instead of text (shape below).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Judge the body as sent with this anthropic-version header (2026-10-21 removed temperature, top_p and top_k).
+    #[arg(
+        long,
+        value_name = "V",
+        default_value = crate::config::DEFAULT_ANTHROPIC_VERSION,
+        value_parser = clap::builder::PossibleValuesParser::new(crate::mock::ACCEPTED_VERSIONS)
+    )]
+    pub anthropic_version: String,
+}
+
+const LINT_AFTER_HELP: &str = "\
+Output: one block per problem, in reading order:
+  FILE:LINE:COL  error|warning  PATH: MESSAGE
+    fix: WHAT TO DO
+then a summary line (`2 errors, 1 warning`). An error is what the API would reject; a warning is legal but probably a mistake.
+
+--json prints one object:
+  {\"file\": \"req.json\", \"anthropic_version\": \"2023-06-01\",
+   \"problems\": [{\"line\": 3, \"column\": 5, \"exact\": true, \"severity\": \"error\",
+     \"path\": \"messages.0.content.0.text\", \"pointer\": \"/messages/0/content/0/text\",
+     \"message\": \"text content blocks must be non-empty\", \"fix\": \"…\",
+     \"api_message\": \"messages: text content blocks must be non-empty\", \"status\": 400}],
+   \"summary\": {\"errors\": 1, \"warnings\": 0}}
+  path/pointer: where the problem is; api_message: what the API would answer (its path can be coarser);
+  exact: false when the place is missing and LINE:COL is the object that should hold it;
+  status: the HTTP status the API answers it with (400, 404 for an unknown model, 200 for a warning it accepts).
+
+Exit codes: 0 no errors (warnings only is 0), 1 at least one error (invalid JSON included), 2 the file cannot be read or bad usage.";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,6 +284,38 @@ mod tests {
         };
         assert_eq!(args.file.as_deref(), Some("req.json"));
         assert_eq!(args.stream_override(), Some(true));
+    }
+
+    #[test]
+    fn lint_takes_a_file_or_stdin_and_a_known_version() {
+        let cli = Cli::try_parse_from(["claudetui", "lint", "-", "--json"]).unwrap();
+        let Some(Command::Lint(args)) = cli.command else {
+            panic!("not lint")
+        };
+        assert_eq!(args.file, "-");
+        assert!(args.json);
+        assert_eq!(args.anthropic_version, "2023-06-01");
+        assert!(
+            Cli::try_parse_from([
+                "claudetui",
+                "lint",
+                "x.json",
+                "--anthropic-version",
+                "2026-10-21"
+            ])
+            .is_ok()
+        );
+        assert!(
+            Cli::try_parse_from([
+                "claudetui",
+                "lint",
+                "x.json",
+                "--anthropic-version",
+                "2024-01-01"
+            ])
+            .is_err()
+        );
+        assert!(Cli::try_parse_from(["claudetui", "lint"]).is_err());
     }
 
     #[test]

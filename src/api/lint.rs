@@ -6,15 +6,26 @@
 //! valid integer`) and the API's own sentences (`messages: text content
 //! blocks must be non-empty`). Where a sentence could not be checked against
 //! a real answer, the rule that emits it says `// unverified`.
+//!
+//! On values: [`validate`] (every problem, errors first) and
+//! [`first_error`] (what the API answers). On text: [`parse_json`] and
+//! [`decode_utf8`] (line, column and a hint for the classic mistakes),
+//! [`locate`] (a problem's `location` as a line and column) and
+//! [`lint_text`] / [`lint_bytes`], which do all of it for the composer and
+//! `claudetui lint`.
 
 mod json;
+mod locate;
 mod request;
+mod text;
 mod tokens;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use json::parse_json;
+pub use json::{decode_utf8, parse_json};
+pub use locate::{TextPosition, locate};
+pub use text::{TextReport, lint_bytes, lint_text};
 pub use tokens::estimate_input_tokens;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,6 +148,24 @@ impl JsonSyntaxError {
     /// The 400 message the API answers a body that is not JSON with.
     pub fn api_message(&self) -> String {
         invalid_json_message(&self.message, self.line, self.column, self.char_offset)
+    }
+
+    /// The body-is-not-JSON error as the one problem the API answers it
+    /// with, the hint (or where to look) as its fix.
+    pub fn to_problem(&self) -> Problem {
+        Problem {
+            path: String::new(),
+            severity: Severity::Error,
+            message: self.api_message(),
+            fix: self.hint.clone().unwrap_or_else(|| {
+                format!(
+                    "Fix the JSON at line {}, column {}.",
+                    self.line, self.column
+                )
+            }),
+            status: 400,
+            location: Vec::new(),
+        }
     }
 }
 

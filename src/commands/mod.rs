@@ -4,6 +4,7 @@
 
 pub mod dashboard;
 pub mod history;
+pub mod lint;
 pub mod mock;
 pub mod send;
 

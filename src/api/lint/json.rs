@@ -12,6 +12,39 @@ use serde_json::Value;
 
 use super::JsonSyntaxError;
 
+/// The body's bytes as text, or where they stop being UTF-8 (a file saved
+/// as UTF-16, Windows-1252 or Latin-1), with the hint to re-save it.
+pub fn decode_utf8(bytes: &[u8]) -> Result<&str, JsonSyntaxError> {
+    let err = match std::str::from_utf8(bytes) {
+        Ok(text) => return Ok(text),
+        Err(err) => err,
+    };
+    let bad = err.valid_up_to();
+    // Valid by construction: `from_utf8` checked everything before `bad`.
+    let before = std::str::from_utf8(&bytes[..bad]).unwrap_or_default();
+    let (line, column, char_offset) = position(before, before.len());
+    Err(JsonSyntaxError {
+        line,
+        column,
+        char_offset,
+        // unverified: the API's wording for a body that is not UTF-8.
+        message: "input is not valid UTF-8".to_string(),
+        hint: Some(encoding_hint(bytes, bad)),
+    })
+}
+
+fn encoding_hint(bytes: &[u8], bad: usize) -> String {
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        return "The file is UTF-16 (it starts with a UTF-16 byte order mark): save it as UTF-8."
+            .into();
+    }
+    match bytes.get(bad) {
+        Some(0x91..=0x94) => "The file is not UTF-8: this byte is a Windows-1252 “smart quote”. Save the file as UTF-8, and use plain \" quotes in JSON.".into(),
+        Some(byte) => format!("The file is not UTF-8 (byte 0x{byte:02X}; Windows-1252 or Latin-1?): save it as UTF-8."),
+        None => "The file ends in the middle of a UTF-8 character (was it cut off?): save it as UTF-8.".into(),
+    }
+}
+
 /// Parses a body, naming line and column on failure.
 pub fn parse_json(text: &str) -> Result<Value, JsonSyntaxError> {
     serde_json::from_str(text).map_err(|err| syntax_error(text, &err))

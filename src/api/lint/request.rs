@@ -123,16 +123,22 @@ pub(super) fn check(body: &Value, options: &LintOptions) -> Vec<Problem> {
     checker.out
 }
 
+const OPENAI_SEE_FIRST: &str = "(OpenAI-shaped body: see the first problem.)";
+
 /// The OpenAI explanation is long: keep it on the first problem that has
-/// it (after sorting) and point back to it from the others.
+/// it and point back to it from the others. Safe to call again after the
+/// problems are reordered (`claudetui lint` prints them in reading order).
 pub(super) fn explain_openai_once(problems: &mut [Problem]) {
     let mut seen = false;
-    for problem in problems.iter_mut().filter(|p| p.fix.contains(OPENAI_HINT)) {
-        if seen {
-            problem.fix = problem
-                .fix
-                .replace(OPENAI_HINT, "(OpenAI-shaped body: see the first problem.)");
-        }
+    for problem in problems
+        .iter_mut()
+        .filter(|p| p.fix.contains(OPENAI_HINT) || p.fix.contains(OPENAI_SEE_FIRST))
+    {
+        problem.fix = if seen {
+            problem.fix.replace(OPENAI_HINT, OPENAI_SEE_FIRST)
+        } else {
+            problem.fix.replace(OPENAI_SEE_FIRST, OPENAI_HINT)
+        };
         seen = true;
     }
 }

@@ -340,6 +340,12 @@ fn cases() -> Vec<Case> {
             "system.0.text",
             "system.0.text: Field required",
         ),
+        error(
+            "system block with empty text",
+            with(json!({"system": [{"type": "text", "text": ""}]})),
+            "system",
+            "system: text content blocks must be non-empty",
+        ),
         // messages.
         error(
             "messages empty",
@@ -508,6 +514,44 @@ fn cases() -> Vec<Case> {
             messages(vec![user(json!("Hi")), assistant(json!("The answer is "))]),
             "messages",
             "messages: final assistant content cannot end with trailing whitespace",
+        ),
+        error(
+            "content only whitespace",
+            messages(vec![user(json!(" \n "))]),
+            "messages",
+            "messages: text content blocks must contain non-whitespace text",
+        ),
+        error(
+            "tool_use in a user message",
+            messages(vec![user(json!([tool_use("toolu_1")]))]),
+            "messages.0.content.0",
+            "messages.0.content.0: `tool_use` blocks can only be in `assistant` messages",
+        ),
+        error(
+            "tool_result in an assistant message",
+            messages(vec![
+                user(json!("Hi")),
+                assistant(json!([tool_result("toolu_1")])),
+            ]),
+            "messages.1.content.0",
+            "messages.1.content.0: `tool_result` blocks can only be in `user` messages",
+        ),
+        warning(
+            "thinking in a user message",
+            messages(vec![user(json!([
+                {"type": "thinking", "thinking": "Hmm.", "signature": "sig"},
+                {"type": "text", "text": "Hi"}
+            ]))]),
+            400,
+            "messages.0.content.0",
+            "messages.0.content.0: `thinking` blocks belong in `assistant` messages",
+        ),
+        warning(
+            "a lone assistant message",
+            messages(vec![assistant(json!("Hello"))]),
+            200,
+            "messages.0.role",
+            "messages.0.role: the first message has role \"assistant\"",
         ),
         warning(
             "conversation starting with the assistant",

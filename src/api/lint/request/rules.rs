@@ -18,6 +18,9 @@ const BUDGET_NOT_BELOW_MAX_TOKENS: &str = "`max_tokens` must be greater than `th
 const PREFILL_UNSUPPORTED: &str = "This model does not support assistant message prefill. The conversation must end with a user message.";
 const EMPTY_CONTENT: &str =
     "all messages must have non-empty content except for the optional final assistant message";
+pub(super) const EMPTY_TEXT_BLOCK: &str = "text content blocks must be non-empty";
+// unverified: wording.
+const BLANK_TEXT_BLOCK: &str = "text content blocks must contain non-whitespace text";
 
 impl Checker<'_> {
     // ----- phase 4: rules across fields and against the model --------------
@@ -271,6 +274,7 @@ impl Checker<'_> {
             let last = i + 1 == messages.len();
             self.non_empty(&at.idx(i), message, last);
         }
+        self.block_roles(messages);
         self.system_messages(messages);
         self.tool_pairing(messages);
         self.ending(messages);
@@ -284,6 +288,13 @@ impl Checker<'_> {
                 at,
                 EMPTY_CONTENT,
                 "Give the message some content, or remove it.",
+            ),
+            // A string is sent as one text block, so the block rule applies.
+            Some(Value::String(s)) if s.trim().is_empty() && !final_assistant => self.error_at(
+                &top("messages"),
+                &at.key("content"),
+                BLANK_TEXT_BLOCK,
+                "The message is only spaces or line breaks: give it text, or remove it.",
             ),
             Some(Value::Array(blocks)) if blocks.is_empty() && !final_assistant => self.error(
                 at,
@@ -300,14 +311,13 @@ impl Checker<'_> {
                         Some("") => self.error_at(
                             &top("messages"),
                             &text_at,
-                            "text content blocks must be non-empty",
+                            EMPTY_TEXT_BLOCK,
                             "Remove the empty text block or give it text.",
                         ),
-                        // unverified: wording.
                         Some(t) if t.trim().is_empty() && !final_assistant => self.error_at(
                             &top("messages"),
                             &text_at,
-                            "text content blocks must contain non-whitespace text",
+                            BLANK_TEXT_BLOCK,
                             "Remove the blank text block or give it text.",
                         ),
                         _ => {}
@@ -315,6 +325,42 @@ impl Checker<'_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Blocks only one side of the conversation sends: the model's tool
+    /// calls and thinking are assistant content, tool results are user
+    /// content.
+    fn block_roles(&mut self, messages: &[Value]) {
+        for (i, message) in messages.iter().enumerate() {
+            let role = message.get("role").and_then(Value::as_str);
+            let Some(blocks) = message.get("content").and_then(Value::as_array) else {
+                continue;
+            };
+            for (j, block) in blocks.iter().enumerate() {
+                let at = top("messages").idx(i).key("content").idx(j);
+                match (role, block.get("type").and_then(Value::as_str)) {
+                    // unverified: wording and path.
+                    (Some("user"), Some(kind @ ("tool_use" | "server_tool_use"))) => self.error(
+                        &at,
+                        format!("`{kind}` blocks can only be in `assistant` messages"),
+                        "Tool calls come from the model: keep the block in the assistant message that made it, and answer it with a tool_result block in the user message after it.",
+                    ),
+                    // unverified: wording and path.
+                    (Some("assistant"), Some("tool_result")) => self.error(
+                        &at,
+                        "`tool_result` blocks can only be in `user` messages",
+                        "Send the tool's result in a user message right after the assistant message with the matching tool_use.",
+                    ),
+                    (Some("user"), Some(kind @ ("thinking" | "redacted_thinking"))) => self.warning(
+                        &at,
+                        400,
+                        format!("`{kind}` blocks belong in `assistant` messages"),
+                        "Send thinking blocks back unchanged in the assistant message they came from.",
+                    ),
+                    _ => {}
+                }
+            }
         }
     }
 
@@ -426,7 +472,7 @@ impl Checker<'_> {
             .first()
             .and_then(|m| m.get("role"))
             .and_then(Value::as_str);
-        if first_role == Some("assistant") && messages.len() > 1 {
+        if first_role == Some("assistant") {
             self.warning(&top("messages").idx(0).key("role"), 200, "the first message has role \"assistant\"", "Conversations normally start with a user turn; check that no user message was lost.");
         }
         let (Some(index), Some(last)) = (messages.len().checked_sub(1), messages.last()) else {

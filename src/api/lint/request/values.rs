@@ -2,6 +2,7 @@
 
 use serde_json::{Map, Value};
 
+use super::rules::EMPTY_TEXT_BLOCK;
 use super::{
     At, Checker, FIELDS, MIN_THINKING_BUDGET, TOOL_NAME_MAX, TOOL_NAME_PATTERN, tag_mismatch, top,
 };
@@ -340,8 +341,18 @@ impl Checker<'_> {
         {
             return;
         }
-        if let Some(text) = self.required(at, map, "text", "Add \"text\": the instructions.") {
-            self.string(&at.key("text"), text);
+        if let Some(text) = self.required(at, map, "text", "Add \"text\": the instructions.")
+            && self.string(&at.key("text"), text) == Some("")
+            // A system-role message's blocks are checked with the messages.
+            && at.0.first() == top("system").0.first()
+        {
+            // unverified: the path the API names for a system block.
+            self.error_at(
+                &top("system"),
+                &at.key("text"),
+                EMPTY_TEXT_BLOCK,
+                "Remove the empty system block or give it text.",
+            );
         }
         if let Some(cache) = map.get("cache_control") {
             self.cache_control(&at.key("cache_control"), cache);

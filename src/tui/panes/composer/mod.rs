@@ -30,7 +30,9 @@ use ratatui_textarea::{CursorMove, TextArea};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::api::lint::{self, JsonSyntaxError, LintOptions, PathSegment, Problem, Severity};
+use crate::api::lint::{
+    self, JsonSyntaxError, LintOptions, PathSegment, Problem, Severity, TextPosition,
+};
 use crate::api::types::{Header, header_value};
 use crate::store::redact::redact_text;
 use crate::tui::keymap::Action;
@@ -39,7 +41,6 @@ use crate::tui::samples;
 pub use headers::HeaderProblem;
 pub use quick::QuickFields;
 
-use json::{TextPosition, locate};
 use picker::{Picker, PickerOutcome};
 use quick::QuickEdit;
 
@@ -95,37 +96,13 @@ struct Analysis {
 
 impl Analysis {
     fn of(text: &str, options: &LintOptions) -> Analysis {
-        match lint::parse_json(text) {
-            Ok(value) => {
-                let problems = lint::validate(&value, options);
-                let positions = problems
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| {
-                        (i < MAX_LOCATED)
-                            .then(|| locate(text, &p.location))
-                            .flatten()
-                    })
-                    .collect();
-                Analysis {
-                    tokens: Some(lint::estimate_input_tokens(&value)),
-                    value: Some(value),
-                    syntax: None,
-                    problems,
-                    positions,
-                }
-            }
-            Err(syntax) => Analysis {
-                value: None,
-                problems: vec![syntax_problem(&syntax)],
-                positions: vec![Some(TextPosition {
-                    line: syntax.line,
-                    column: syntax.column,
-                    exact: true,
-                })],
-                syntax: Some(syntax),
-                tokens: None,
-            },
+        let report = lint::lint_text(text, options, MAX_LOCATED);
+        Analysis {
+            tokens: report.value.as_ref().map(lint::estimate_input_tokens),
+            value: report.value,
+            syntax: report.syntax,
+            problems: report.problems,
+            positions: report.positions,
         }
     }
 
@@ -141,23 +118,6 @@ impl Analysis {
             .iter()
             .filter(|p| p.severity == severity)
             .count()
-    }
-}
-
-/// A body that is not JSON, as the problem the API answers it with.
-fn syntax_problem(error: &JsonSyntaxError) -> Problem {
-    Problem {
-        path: String::new(),
-        severity: Severity::Error,
-        message: error.api_message(),
-        fix: error.hint.clone().unwrap_or_else(|| {
-            format!(
-                "Fix the JSON at line {}, column {}.",
-                error.line, error.column
-            )
-        }),
-        status: 400,
-        location: Vec::new(),
     }
 }
 
@@ -450,7 +410,7 @@ impl ComposerPane {
         match serde_json::to_string_pretty(&value) {
             Ok(text) => {
                 self.replace_body_text(&text);
-                let at = locate(&text, &[PathSegment::Key(key.to_owned())]);
+                let at = lint::locate(&text, &[PathSegment::Key(key.to_owned())]);
                 if let Some(at) = at {
                     jump(&mut self.body, at.line - 1, at.column - 1);
                 }
