@@ -391,3 +391,44 @@ fn send_points_a_failure_at_diagnose_and_uses_its_fix() {
         run.stderr
     );
 }
+
+#[test]
+fn the_real_bucket_names_the_exhausted_window_and_its_reset() {
+    let fx = Fixture::start("tight-limits");
+    for _ in 0..3 {
+        fx.send(&["-"], HELLO).expect_code(0);
+    }
+    let run = fx.send(&["-", "--json"], HELLO);
+    let case = Case {
+        name: "tight limits",
+        scenario: "tight-limits",
+        args: &[],
+        body: HELLO,
+        send_code: 1,
+        kind: FailureKind::RateLimited,
+        headline: "429 rate-limited: the requests limit was hit; retry after ",
+        evidence: &[
+            "request-id",
+            "retry-after",
+            "anthropic-ratelimit-requests-*",
+        ],
+        fix: "(retry-after) before sending again",
+    };
+    let d = check(&fx, &run, &case);
+    let explanation: Vec<&str> = d["explanation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        explanation.contains(&"The message names the limit: 3 requests per minute."),
+        "{explanation:#?}"
+    );
+    assert!(
+        explanation
+            .iter()
+            .any(|l| l.starts_with("requests: 0 of 3 left, resets at ")),
+        "{explanation:#?}"
+    );
+}
