@@ -183,6 +183,15 @@ pub enum HistoryCommand {
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Explain one exchange: what failed, the server's message in plain
+    /// words, the evidence and the fix.
+    Diagnose {
+        /// Exchange id (a unique prefix is enough).
+        id: String,
+        /// Print the diagnosis as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args, Clone, Default)]

@@ -1,4 +1,4 @@
-//! `claudetui history list|show|export`: the store from the shell.
+//! `claudetui history list|show|export|diagnose`: the store from the shell.
 
 use std::io::Write;
 
@@ -6,6 +6,7 @@ use chrono::Local;
 use serde_json::Value;
 
 use crate::cli::{ExportFormat, HistoryCommand, HistoryListArgs};
+use crate::doctor::diagnose::diagnose;
 use crate::exchange::{Exchange, ExchangeSummary, Outcome};
 use crate::store::{ListQuery, Store, export};
 
@@ -50,6 +51,16 @@ pub fn run(
                 }
                 None => write_out(out, &text)?,
             }
+            Ok(Exit::Ok)
+        }
+        HistoryCommand::Diagnose { id, json } => {
+            let diagnosis = diagnose(&find(&store, id)?);
+            let text = if *json {
+                serde_json::to_string_pretty(&diagnosis).unwrap_or_default()
+            } else {
+                diagnosis.to_text()
+            };
+            write_out(out, text.trim_end())?;
             Ok(Exit::Ok)
         }
     }

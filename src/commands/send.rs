@@ -6,12 +6,12 @@ use std::net::IpAddr;
 
 use serde_json::Value;
 
-use crate::api::errors::Failure;
-use crate::api::lint::{self, Endpoint, LintOptions, Severity};
+use crate::api::lint::{self, Severity};
 use crate::api::sse::{BlockDelta, StreamEvent};
 use crate::api::types::{ContentBlock, Header};
 use crate::cli::SendArgs;
 use crate::config::Profile;
+use crate::doctor::diagnose;
 use crate::engine::{Engine, Event, OutgoingRequest};
 use crate::exchange::{Exchange, Outcome};
 
@@ -38,8 +38,10 @@ pub async fn run(
     }
     let body = request_body(args, &profile, stdin)?;
     let request = build_request(&profile, args, body)?;
-    let problems = lint_request(&request, args);
-    report_lint(&problems, io.err);
+    // Judged as the API will judge it (the endpoint and the
+    // anthropic-version being sent), by the same code that diagnoses the
+    // answer afterwards.
+    report_lint(&diagnose::lint_recorded(&request.recorded()), io.err);
     let store = if args.no_history {
         None
     } else {
@@ -53,7 +55,6 @@ pub async fn run(
         json: args.json,
         retrying: None,
         streamed_text: false,
-        problems,
     };
     let exchange = loop {
         let event = tokio::select! {
@@ -74,34 +75,6 @@ pub async fn run(
     };
     engine.flush().await;
     Ok(printer.finish(&exchange, !args.no_history))
-}
-
-/// What lint finds in the body, judged as the API will judge it (the
-/// endpoint and the anthropic-version header being sent).
-fn lint_request(request: &OutgoingRequest, args: &SendArgs) -> Vec<lint::Problem> {
-    let endpoint = match args.path.split('?').next() {
-        Some("/v1/messages") => Endpoint::Messages,
-        Some("/v1/messages/count_tokens") => Endpoint::CountTokens,
-        _ => return Vec::new(),
-    };
-    if !args.method.eq_ignore_ascii_case("POST") {
-        return Vec::new();
-    }
-    let Ok(body) = serde_json::from_str::<Value>(&request.body) else {
-        return Vec::new();
-    };
-    let anthropic_version = request
-        .headers
-        .iter()
-        .find(|h| h.name.eq_ignore_ascii_case("anthropic-version"))
-        .map(|h| h.value.clone());
-    lint::validate(
-        &body,
-        &LintOptions {
-            endpoint,
-            anthropic_version,
-        },
-    )
 }
 
 /// Reads the body and applies the flags that rewrite it. Invalid JSON stops
@@ -257,9 +230,6 @@ struct Printer<'a> {
     /// The attempt whose failure is followed by a retry.
     retrying: Option<crate::ExchangeId>,
     streamed_text: bool,
-    /// What lint found before sending, to give the precise fix when the
-    /// API rejects the same field.
-    problems: Vec<lint::Problem>,
 }
 
 impl Printer<'_> {
@@ -396,7 +366,9 @@ impl Printer<'_> {
                 let _ = writeln!(err, "✗ {status}{error_type} · {}{mid}", failure.kind.slug());
                 let _ = writeln!(err, "  {}", failure.message);
                 let _ = writeln!(err, "  why: {}", failure.explanation());
-                let _ = writeln!(err, "  fix: {}", fix_for(failure, &self.problems));
+                // The diagnosis's fix: lint's own when it flagged exactly
+                // what the API rejected, else the one for the failure.
+                let _ = writeln!(err, "  fix: {}", diagnose::fix_for(exchange));
                 if let Some(request_id) = &failure.request_id {
                     let _ = writeln!(err, "  request-id: {request_id} (quote it to support)");
                 }
@@ -415,22 +387,17 @@ impl Printer<'_> {
             let _ = writeln!(err, "─ request-id {request_id}");
         }
         if saved {
+            let command = match exchange.outcome {
+                Outcome::Failed(_) => "diagnose",
+                _ => "show",
+            };
             let _ = writeln!(
                 err,
-                "─ saved as {} (claudetui history show {})",
+                "─ saved as {} (claudetui history {command} {})",
                 exchange.id, exchange.id
             );
         }
     }
-}
-
-/// The lint's own fix when it flagged exactly what the API rejected (it
-/// knows the field and the remedy), else the fix for the kind of failure.
-fn fix_for<'a>(failure: &'a Failure, problems: &'a [lint::Problem]) -> &'a str {
-    problems
-        .iter()
-        .find(|p| p.is_error() && p.api_message() == failure.message)
-        .map_or(failure.kind.fix(), |p| p.fix.as_str())
 }
 
 /// `200 · HTTP/1.1 · total 812 ms · connect 3 ms · headers 40 ms · …`

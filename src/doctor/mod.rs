@@ -19,6 +19,7 @@
 
 mod authentication;
 mod configuration;
+pub mod diagnose;
 mod probe;
 mod reachability;
 mod runner;

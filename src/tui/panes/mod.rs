@@ -6,6 +6,7 @@
 
 pub mod checklist;
 pub mod composer;
+pub mod diagnosis;
 pub mod header;
 pub mod help;
 pub mod history;

@@ -1,0 +1,563 @@
+//! The API's 400 messages in plain words: which field, what is wrong with
+//! it, and (where the message alone tells it) what to do.
+//!
+//! The API writes `path: problem`, with pydantic's wording for type and
+//! range errors (`Input should be less than or equal to 1`) and its own
+//! sentences for the rest (ANTHROPIC.md lists the common ones). Anything
+//! not recognised is passed through as the server wrote it.
+
+/// One 400 message, decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    /// The field path the message names (`messages.1.content`).
+    pub path: Option<String>,
+    /// The headline's tail: `messages.0.content is empty`.
+    pub summary: String,
+    /// The message in plain words, a sentence each.
+    pub words: Vec<String>,
+    /// A fix more precise than the failure kind's, when the message alone
+    /// says what to do.
+    pub fix: Option<String>,
+}
+
+/// The anthropic-version value to suggest (the long-standing one).
+pub const STABLE_VERSION: &str = "2023-06-01";
+
+/// Decodes a 400 `invalid_request_error` message.
+pub fn bad_request(message: &str) -> Decoded {
+    let message = message.trim();
+    if let Some(decoded) = whole_message(message) {
+        return decoded;
+    }
+    let path = crate::api::errors::field_path(message);
+    let Some(path) = path else {
+        return passthrough(None, message);
+    };
+    let detail = message
+        .get(path.len() + 2..)
+        .map(str::trim)
+        .unwrap_or_default();
+    let mut decoded = if is_header_name(&path) {
+        header_problem(&path, detail)
+    } else {
+        field_problem(&path, detail).unwrap_or_else(|| passthrough(Some(&path), message))
+    };
+    if let Some(words) = path_words(&path) {
+        decoded.words.push(words);
+    }
+    decoded.path = Some(path);
+    decoded
+}
+
+/// Messages that do not start with a field path.
+fn whole_message(message: &str) -> Option<Decoded> {
+    if let Some(rest) = message.strip_prefix("The request body is not valid JSON") {
+        return Some(invalid_json(rest.trim_start_matches(':').trim()));
+    }
+    if let Some(rest) = message.strip_prefix("prompt is too long:") {
+        return Some(prompt_too_long(rest.trim()));
+    }
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("temperature and top_p cannot both be specified") {
+        return Some(Decoded {
+            path: Some("temperature".into()),
+            summary: "temperature and top_p are both set".into(),
+            words: vec!["This model accepts temperature or top_p, not both.".into()],
+            fix: Some("Keep one of temperature and top_p and remove the other.".into()),
+        });
+    }
+    if lower.starts_with("max_tokens must be greater than thinking.budget_tokens") {
+        return Some(Decoded {
+            path: Some("max_tokens".into()),
+            summary: "max_tokens is not above thinking.budget_tokens".into(),
+            words: vec![
+                "The thinking budget is part of max_tokens, so max_tokens must be larger than thinking.budget_tokens.".into(),
+            ],
+            fix: Some("Raise max_tokens above thinking.budget_tokens, or lower the budget (at least 1024).".into()),
+        });
+    }
+    None
+}
+
+/// `expected value: line 1 column 1 (char 0)`.
+fn invalid_json(detail: &str) -> Decoded {
+    let at = detail.rfind(": line ").or_else(|| detail.rfind("line "));
+    let (problem, place) = match at {
+        Some(i) => (
+            detail.get(..i).unwrap_or(detail).trim(),
+            detail.get(i..).unwrap_or_default(),
+        ),
+        None => (detail, ""),
+    };
+    let place = place.trim_start_matches(':').trim();
+    let line = number_after(place, "line ");
+    let column = number_after(place, "column ");
+    let summary = match (line, column) {
+        (Some(l), Some(c)) => format!("the body is not valid JSON (line {l}, column {c})"),
+        _ => "the body is not valid JSON".into(),
+    };
+    let mut words =
+        vec!["The API could not parse the body at all, so it checked nothing else.".to_owned()];
+    if !problem.is_empty() {
+        let place = if place.is_empty() {
+            String::new()
+        } else {
+            format!(" at {place}")
+        };
+        words.push(format!("The JSON parser stopped{place}: {problem}."));
+    }
+    Decoded {
+        path: None,
+        summary,
+        words,
+        fix: Some(
+            "Fix the JSON at the place named (`claudetui lint FILE` shows it, with the classic causes: a trailing comma, an unescaped newline or control character in a string, smart quotes).".into(),
+        ),
+    }
+}
+
+/// `215000 tokens > 200000 maximum`.
+fn prompt_too_long(detail: &str) -> Decoded {
+    let numbers: Vec<u64> = detail
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let summary = match numbers.as_slice() {
+        [got, max, ..] => {
+            format!("the prompt is {got} tokens, over the {max}-token context window")
+        }
+        _ => "the prompt is longer than the context window".into(),
+    };
+    Decoded {
+        path: Some("messages".into()),
+        summary,
+        words: vec![
+            "The input (system prompt, messages, tools and documents together) is longer than the model's context window.".into(),
+        ],
+        fix: Some(
+            "Shorten the conversation or the documents, or use a model with a larger context window; POST /v1/messages/count_tokens counts the input exactly.".into(),
+        ),
+    }
+}
+
+/// A path that names a header (`anthropic-version`), not a body field.
+pub(super) fn is_header_name(path: &str) -> bool {
+    path.contains('-') && !path.contains('.')
+}
+
+fn header_problem(header: &str, detail: &str) -> Decoded {
+    let lower = detail.to_ascii_lowercase();
+    let is_version = header.eq_ignore_ascii_case("anthropic-version");
+    let summary = if lower.contains("required") {
+        format!("the {header} header is missing")
+    } else if is_version && lower.contains("not a valid version") {
+        let value = detail.split('"').nth(1).unwrap_or_default();
+        format!("anthropic-version \"{value}\" is not a version the API knows")
+    } else {
+        format!("the {header} header: {detail}")
+    };
+    let mut words = vec![format!(
+        "The problem is in the {header} request header, not in the body."
+    )];
+    let fix = if is_version {
+        words.push(format!(
+            "Every request must carry anthropic-version; {STABLE_VERSION} is the long-standing value, and the Python SDK 2.13 sends 2026-10-21."
+        ));
+        Some(format!(
+            "Send `anthropic-version: {STABLE_VERSION}` (the profile's anthropic_version setting, or -H 'anthropic-version: {STABLE_VERSION}')."
+        ))
+    } else if header.eq_ignore_ascii_case("anthropic-beta") {
+        words.push("anthropic-beta names optional features, comma-separated; a value the API does not know is refused.".into());
+        Some("Remove the beta value the message names from anthropic-beta (the profile's anthropic_beta list), or correct its spelling and date.".into())
+    } else {
+        None
+    };
+    Decoded {
+        path: None,
+        summary,
+        words,
+        fix,
+    }
+}
+
+/// `path: detail` for a body field, when the detail is one the API uses.
+fn field_problem(path: &str, detail: &str) -> Option<Decoded> {
+    let lower = detail.to_ascii_lowercase();
+    let made = |summary: String, words: String, fix: Option<String>| Decoded {
+        path: None,
+        summary,
+        words: vec![words],
+        fix,
+    };
+    if detail == "Field required" {
+        return Some(made(
+            format!("{path} is missing"),
+            format!("The required field `{path}` is not in the body."),
+            None,
+        ));
+    }
+    if detail.starts_with("Extra inputs are not permitted") {
+        return Some(made(
+            format!("{path} is not a field the API accepts"),
+            format!(
+                "The body has `{path}`, which this endpoint does not know; the API rejects unknown fields rather than ignoring them (often an OpenAI-only field such as frequency_penalty, or a typo)."
+            ),
+            Some(format!(
+                "Remove \"{path}\" from the body (or correct its name)."
+            )),
+        ));
+    }
+    if let Some(rest) = detail.strip_prefix("Input should be ") {
+        return Some(input_should_be(path, rest));
+    }
+    if let Some(pattern) = detail.strip_prefix("String should match pattern ") {
+        return Some(made(
+            format!("{path} does not match {pattern}"),
+            format!("`{path}` must match the pattern {pattern}."),
+            None,
+        ));
+    }
+    if lower.contains("must have non-empty content") {
+        let field = if path.ends_with(".content") {
+            path.to_owned()
+        } else {
+            format!("{path}.content")
+        };
+        return Some(made(
+            format!("{field} is empty"),
+            format!(
+                "`{field}` is an empty string or an empty list; every message needs content, except a final assistant message (a prefill)."
+            ),
+            Some(format!("Give {field} some text, or remove that message.")),
+        ));
+    }
+    if lower.contains("text content blocks must be non-empty") {
+        return Some(made(
+            format!("an empty text block in {path}"),
+            format!("A text block in `{path}` has \"text\": \"\"; text blocks may not be empty."),
+            Some("Remove the empty text block or give it text.".into()),
+        ));
+    }
+    if lower.contains("text content blocks must contain non-whitespace text") {
+        return Some(made(
+            format!("a text block in {path} is only whitespace"),
+            format!(
+                "A text block in `{path}` holds only spaces or newlines, which the API treats as empty."
+            ),
+            Some("Remove the blank text block or give it text.".into()),
+        ));
+    }
+    if lower.contains("maximum allowed number of output tokens") {
+        return Some(max_tokens_over_limit(path, detail));
+    }
+    if lower.contains("tool_use_id") && lower.contains("tool_result") {
+        return Some(made(
+            format!("a tool_result in {path} answers no tool_use"),
+            "A tool_result block must answer a tool_use block of the assistant message right before it, by the same id.".into(),
+            Some("Keep the assistant message with the matching tool_use right before the tool_result, and copy its id exactly.".into()),
+        ));
+    }
+    None
+}
+
+/// pydantic's `Input should be …`: a range, a type or a set of values.
+fn input_should_be(path: &str, rest: &str) -> Decoded {
+    let (summary, words) = if let Some(n) = rest.strip_prefix("less than or equal to ") {
+        (
+            format!("{path} is above its maximum of {n}"),
+            format!("`{path}` may be at most {n}."),
+        )
+    } else if let Some(n) = rest.strip_prefix("greater than or equal to ") {
+        (
+            format!("{path} is below its minimum of {n}"),
+            format!("`{path}` must be at least {n}."),
+        )
+    } else if let Some(n) = rest.strip_prefix("less than ") {
+        (
+            format!("{path} is not below {n}"),
+            format!("`{path}` must be less than {n}."),
+        )
+    } else if let Some(n) = rest.strip_prefix("greater than ") {
+        (
+            format!("{path} is not above {n}"),
+            format!("`{path}` must be greater than {n}."),
+        )
+    } else if let Some(kind) = rest.strip_prefix("a valid ") {
+        let kind = kind.split(',').next().unwrap_or(kind).trim();
+        (
+            format!("{path} is not a valid {kind}"),
+            format!("`{path}` has the wrong type: the API expects a valid {kind} there."),
+        )
+    } else {
+        (
+            format!("{path} is not an allowed value"),
+            format!("`{path}` must be {rest}."),
+        )
+    };
+    Decoded {
+        path: None,
+        summary,
+        words: vec![words],
+        fix: None,
+    }
+}
+
+/// `100000 > 64000, which is the maximum allowed number of output tokens
+/// for claude-sonnet-4-5-20250929`.
+fn max_tokens_over_limit(path: &str, detail: &str) -> Decoded {
+    let numbers: Vec<&str> = detail
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|n| !n.is_empty())
+        .take(2)
+        .collect();
+    let model = detail
+        .rsplit_once(" for ")
+        .map(|(_, m)| m.trim().trim_end_matches('.'))
+        .filter(|m| !m.is_empty());
+    let for_model = model.map(|m| format!(" for {m}")).unwrap_or_default();
+    match numbers.as_slice() {
+        [asked, limit] => Decoded {
+            path: None,
+            summary: format!("{path} {asked} is above the limit of {limit}{for_model}"),
+            words: vec![format!(
+                "The request asks for up to {asked} output tokens, but the model writes at most {limit}."
+            )],
+            fix: Some(format!(
+                "Set max_tokens to {limit} or less, or use a model with a larger output limit."
+            )),
+        },
+        _ => Decoded {
+            path: None,
+            summary: format!("{path} is above the model's output limit"),
+            words: vec!["max_tokens is above this model's output limit.".into()],
+            fix: None,
+        },
+    }
+}
+
+/// A message this module does not know: shown as the server wrote it.
+fn passthrough(path: Option<&str>, message: &str) -> Decoded {
+    let summary = clip(message, 100);
+    let words = match path {
+        Some(path) => format!("The API objects to `{path}`; its words are quoted above."),
+        None => "The API's words are quoted above; they do not name a field.".into(),
+    };
+    Decoded {
+        path: None,
+        summary,
+        words: vec![words],
+        fix: None,
+    }
+}
+
+/// `messages.1.content.0.text` in words: the `text` of content block 1 of
+/// message 2 (the API counts from 0, people from 1). `None` for a plain top-level field, which needs no words.
+pub fn path_words(path: &str) -> Option<String> {
+    let segments: Vec<&str> = path.split('.').collect();
+    if segments.len() < 2 {
+        return None;
+    }
+    let mut phrases: Vec<String> = Vec::new();
+    let mut i = 0;
+    while let Some(segment) = segments.get(i) {
+        let index = segments
+            .get(i + 1)
+            .and_then(|next| next.parse::<usize>().ok());
+        match index {
+            Some(n) => {
+                phrases.push(format!("{} {}", item_name(segment), n + 1));
+                i += 2;
+            }
+            None => {
+                phrases.push(format!("`{segment}`"));
+                i += 1;
+            }
+        }
+    }
+    phrases.reverse();
+    let the = if phrases.first().is_some_and(|p| p.starts_with('`')) {
+        "the "
+    } else {
+        ""
+    };
+    let counted = segments.iter().any(|s| s.parse::<usize>().is_ok());
+    let note = if counted { " (paths count from 0)" } else { "" };
+    Some(format!("{path} means {the}{}{note}.", phrases.join(" of ")))
+}
+
+/// What one element of a list field is called.
+fn item_name(list: &str) -> String {
+    match list {
+        "messages" => "message".into(),
+        "content" => "content block".into(),
+        "system" => "system block".into(),
+        "tools" => "tool".into(),
+        "stop_sequences" => "stop sequence".into(),
+        other => format!("`{other}` item"),
+    }
+}
+
+fn number_after(text: &str, label: &str) -> Option<u64> {
+    let start = text.find(label)? + label.len();
+    let digits: String = text
+        .get(start..)?
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+/// At most `max` characters, with `…` when cut.
+pub fn clip(text: &str, max: usize) -> String {
+    let mut chars = text.chars();
+    let head: String = chars.by_ref().take(max).collect();
+    if chars.next().is_some() {
+        format!("{}…", head.trim_end())
+    } else {
+        head
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_common_messages_decode_to_field_and_problem() {
+        let cases = [
+            ("max_tokens: Field required", "max_tokens is missing"),
+            ("model: Field required", "model is missing"),
+            (
+                "temperature: Input should be less than or equal to 1",
+                "temperature is above its maximum of 1",
+            ),
+            (
+                "frequency_penalty: Extra inputs are not permitted",
+                "frequency_penalty is not a field the API accepts",
+            ),
+            (
+                "messages: text content blocks must be non-empty",
+                "an empty text block in messages",
+            ),
+            (
+                "messages.1.content: all messages must have non-empty content except for the optional final assistant message",
+                "messages.1.content is empty",
+            ),
+            (
+                "messages.0: all messages must have non-empty content except for the optional final assistant message",
+                "messages.0.content is empty",
+            ),
+            (
+                "max_tokens: 100000 > 64000, which is the maximum allowed number of output tokens for claude-sonnet-4-5-20250929",
+                "max_tokens 100000 is above the limit of 64000 for claude-sonnet-4-5-20250929",
+            ),
+            (
+                "prompt is too long: 215000 tokens > 200000 maximum",
+                "the prompt is 215000 tokens, over the 200000-token context window",
+            ),
+            (
+                "thinking.budget_tokens: Input should be greater than or equal to 1024",
+                "thinking.budget_tokens is below its minimum of 1024",
+            ),
+            (
+                "max_tokens must be greater than thinking.budget_tokens",
+                "max_tokens is not above thinking.budget_tokens",
+            ),
+            (
+                "The request body is not valid JSON: unexpected control character in string: line 1 column 2379 (char 2378)",
+                "the body is not valid JSON (line 1, column 2379)",
+            ),
+            (
+                "temperature and top_p cannot both be specified for this model",
+                "temperature and top_p are both set",
+            ),
+            (
+                "anthropic-version: header is required",
+                "the anthropic-version header is missing",
+            ),
+            (
+                "anthropic-version: \"2099-01-01\" is not a valid version. Supported versions: 2023-06-01, 2026-10-21",
+                "anthropic-version \"2099-01-01\" is not a version the API knows",
+            ),
+            (
+                "max_tokens: Input should be a valid integer, got a number with a fractional part",
+                "max_tokens is not a valid integer",
+            ),
+            (
+                "messages.0.role: Input should be 'user' or 'assistant'",
+                "messages.0.role is not an allowed value",
+            ),
+        ];
+        for (message, summary) in cases {
+            let decoded = bad_request(message);
+            assert_eq!(decoded.summary, summary, "{message}");
+            assert!(!decoded.words.is_empty(), "{message}");
+        }
+    }
+
+    #[test]
+    fn the_json_parser_place_and_problem_are_kept() {
+        let d = bad_request(
+            "The request body is not valid JSON: unexpected control character in string: line 1 column 2379 (char 2378)",
+        );
+        assert!(
+            d.words.iter().any(|w| w
+                == "The JSON parser stopped at line 1 column 2379 (char 2378): unexpected control character in string."),
+            "{:?}",
+            d.words
+        );
+        assert!(d.fix.unwrap().contains("claudetui lint"));
+    }
+
+    #[test]
+    fn version_and_beta_headers_get_their_own_fix() {
+        let d = bad_request("anthropic-version: header is required");
+        assert!(d.fix.unwrap().contains("anthropic-version: 2023-06-01"));
+        let d = bad_request(
+            "anthropic-beta: Unexpected value(s) `foo-2020` for the `anthropic-beta` header",
+        );
+        assert!(
+            d.summary.starts_with("the anthropic-beta header"),
+            "{}",
+            d.summary
+        );
+        assert!(d.fix.unwrap().contains("anthropic_beta"));
+    }
+
+    #[test]
+    fn unknown_messages_pass_through_clipped() {
+        let long = format!("something new happened: {}", "x".repeat(300));
+        let d = bad_request(&long);
+        assert!(d.summary.ends_with('…'));
+        assert!(d.summary.chars().count() <= 101);
+        let d = bad_request("Overloaded");
+        assert_eq!(d.summary, "Overloaded");
+        assert_eq!(d.path, None);
+    }
+
+    #[test]
+    fn paths_read_as_words() {
+        assert_eq!(
+            path_words("messages.1.content.0.text").as_deref(),
+            Some(
+                "messages.1.content.0.text means the `text` of content block 1 of message 2 (paths count from 0)."
+            )
+        );
+        assert_eq!(
+            path_words("thinking.budget_tokens").as_deref(),
+            Some("thinking.budget_tokens means the `budget_tokens` of `thinking`.")
+        );
+        assert_eq!(path_words("max_tokens"), None);
+        assert_eq!(
+            path_words("tools.2.name").as_deref(),
+            Some("tools.2.name means the `name` of tool 3 (paths count from 0).")
+        );
+    }
+
+    #[test]
+    fn clip_respects_characters() {
+        assert_eq!(clip("ééé", 2), "éé…");
+        assert_eq!(clip("abc", 3), "abc");
+        assert_eq!(clip("", 0), "");
+    }
+}
