@@ -12,7 +12,8 @@ use std::time::Duration;
 use claudetui::api::errors::FailureKind;
 use claudetui::config::{Env, Overrides, Paths, resolve_profile};
 use claudetui::doctor::{
-    CheckRun, DoctorInput, StepId, StepReport, StepState, implemented, run_step, spawn_run,
+    CheckRun, ClaudeCodeEnv, DoctorInput, StepId, StepReport, StepState, implemented, run_step,
+    spawn_run,
 };
 use common::{Fixture, TEST_KEY, key_body};
 
@@ -36,6 +37,8 @@ fn input(fixture: &Fixture, base_url: &str, key: Option<&str>, timeout: Duration
         paths,
         env,
         timeout,
+        // No Claude Code files in the fixture's home: that step is skipped.
+        claude_code: ClaudeCodeEnv::at(fixture.home.path(), fixture.home.path()),
     }
 }
 

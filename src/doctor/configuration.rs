@@ -304,6 +304,10 @@ mod tests {
             },
             env: Env::from_pairs(key.map(|k| ("ANTHROPIC_API_KEY", k))),
             timeout: Duration::from_secs(5),
+            claude_code: crate::doctor::ClaudeCodeEnv::at(
+                "/nonexistent/claudetui/home",
+                "/nonexistent/claudetui/project",
+            ),
         }
     }
 

@@ -18,6 +18,7 @@
 //! are scrubbed before they become evidence.
 
 mod authentication;
+mod claude_code;
 mod configuration;
 pub mod diagnose;
 mod probe;
@@ -33,6 +34,7 @@ use serde::{Serialize, Serializer};
 use crate::api::errors::FailureKind;
 use crate::config::{Env, Paths, Profile};
 
+pub use claude_code::{ClaudeCodeEnv, ProbeOverride, claude_code_detected};
 pub use runner::{CheckRun, run_step, spawn_run};
 
 /// Every step of the checklist, in the order the doctor walks them.
@@ -219,6 +221,10 @@ pub struct DoctorInput {
     pub paths: Paths,
     pub env: Env,
     pub timeout: Duration,
+    /// Where Claude Code's files are, for the Claude Code step
+    /// ([`ClaudeCodeEnv::from_env`] in the program; tests point it at a
+    /// fixture home and may redirect its fixed-host probes).
+    pub claude_code: ClaudeCodeEnv,
 }
 
 impl DoctorInput {

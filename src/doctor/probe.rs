@@ -136,7 +136,7 @@ fn count_tokens_body(model: &str) -> String {
     .to_string()
 }
 
-async fn send(
+pub(super) async fn send(
     client: Option<&Result<reqwest::Client, ClientError>>,
     request: Result<OutgoingRequest, (String, String)>,
     path: &'static str,
@@ -356,6 +356,10 @@ pub(super) mod testing {
             },
             env: Env::default(),
             timeout: Duration::from_secs(3),
+            claude_code: crate::doctor::ClaudeCodeEnv::at(
+                "/nonexistent/home",
+                "/nonexistent/project",
+            ),
         }
     }
 }

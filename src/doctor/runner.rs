@@ -14,7 +14,8 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::probe::Probe;
 use super::reachability::{host_of, seconds, timeout_words};
 use super::{
-    DoctorInput, StepId, StepReport, StepState, authentication, configuration, reachability,
+    DoctorInput, StepId, StepReport, StepState, authentication, claude_code, configuration,
+    reachability,
 };
 
 /// Past the input's timeout, the time a step gets to turn its own timed-out
@@ -76,6 +77,7 @@ async fn unbounded(id: StepId, input: &DoctorInput, probe: &ProbeCell) -> StepRe
             Some(report) => report,
             None => authentication::judge(input, probe().await),
         },
+        StepId::ClaudeCode => claude_code::check(input).await,
         other => StepReport::skipped(
             other,
             format!(

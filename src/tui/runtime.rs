@@ -337,6 +337,7 @@ impl Services {
                     paths: self.paths.clone(),
                     env: self.env.clone(),
                     timeout: CHECK_TIMEOUT,
+                    claude_code: crate::doctor::ClaudeCodeEnv::from_env(&self.env),
                 });
                 crate::doctor::spawn_run(steps, input, self.check_tx.clone())
             }
