@@ -154,7 +154,14 @@ pub struct PendingSend {
 
 #[derive(Debug)]
 pub enum Overlay {
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
+    /// `d` on an exchange: what went wrong, in plain words.
+    Diagnosis {
+        diagnosis: Box<crate::doctor::diagnose::Diagnosis>,
+        scroll: u16,
+    },
     Confirm(PendingSend),
 }
 

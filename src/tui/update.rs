@@ -169,6 +169,19 @@ fn on_overlay_key(app: &mut App, overlay: Overlay, key: KeyEvent, effects: &mut 
                 app.overlay = Some(Overlay::Help { scroll });
             }
         }
+        Overlay::Diagnosis { diagnosis, scroll } => {
+            let close = matches!(key.code, KeyCode::Esc | KeyCode::Char('q' | 'd'));
+            let scroll = match key.code {
+                KeyCode::Char('j') | KeyCode::Down => scroll.saturating_add(1),
+                KeyCode::Char('k') | KeyCode::Up => scroll.saturating_sub(1),
+                KeyCode::PageDown | KeyCode::Char(' ') => scroll.saturating_add(10),
+                KeyCode::PageUp => scroll.saturating_sub(10),
+                _ => scroll,
+            };
+            if !close {
+                app.overlay = Some(Overlay::Diagnosis { diagnosis, scroll });
+            }
+        }
         Overlay::Confirm(pending) => match key.code {
             KeyCode::Char('y' | 'Y') => {
                 app.tell(Tone::Warn, "sent with lint errors, as you asked");
@@ -527,17 +540,13 @@ fn act_on(app: &mut App, purpose: Purpose, exchange: &Exchange, effects: &mut Ve
         }
         Purpose::Diagnose => {
             app.response.show(exchange);
-            match exchange.outcome.failure() {
-                Some(failure) => {
-                    app.tell(Tone::Error, failure_line(exchange));
-                    recheck(app, failure.kind, effects);
-                    let _ = failure;
-                }
-                None => app.tell(
-                    Tone::Info,
-                    format!("{} did not fail: nothing to diagnose", exchange.id),
-                ),
+            if let Some(failure) = exchange.outcome.failure() {
+                recheck(app, failure.kind, effects);
             }
+            app.overlay = Some(Overlay::Diagnosis {
+                diagnosis: Box::new(crate::doctor::diagnose::diagnose(exchange)),
+                scroll: 0,
+            });
         }
         Purpose::CopyCurl => {
             effects.push(Effect::Copy(crate::store::export::to_curl(exchange)));

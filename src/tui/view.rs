@@ -19,7 +19,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget, Wra
 
 use super::app::{App, Areas, Focus, Overlay, PendingSend};
 use super::panes::status_bar::Mode;
-use super::panes::{PaneContext, header, help, status_bar};
+use super::panes::{PaneContext, diagnosis, header, help, status_bar};
 
 /// Below this the panes cannot be used; the screen says so instead.
 pub const MIN_WIDTH: u16 = 80;
@@ -98,6 +98,9 @@ pub fn draw(app: &mut App, area: Rect, buf: &mut Buffer) {
         Some(Overlay::Help { scroll }) => {
             *scroll = help::render(&app.keymap, *scroll, area, buf, &ctx(true));
         }
+        Some(Overlay::Diagnosis { diagnosis, scroll }) => {
+            *scroll = diagnosis::render_diagnosis(diagnosis, *scroll, area, buf, &ctx(true));
+        }
         Some(Overlay::Confirm(pending)) => {
             confirm(pending, area, buf, &ctx(true));
         }
@@ -109,6 +112,7 @@ pub fn draw(app: &mut App, area: Rect, buf: &mut Buffer) {
 pub fn mode(app: &App) -> Mode {
     match &app.overlay {
         Some(Overlay::Help { .. }) => return Mode::Help,
+        Some(Overlay::Diagnosis { .. }) => return Mode::Diagnosis,
         Some(Overlay::Confirm(_)) => return Mode::Confirm,
         None => {}
     }

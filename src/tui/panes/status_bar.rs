@@ -36,6 +36,7 @@ pub enum Mode {
     RateLimits,
     Checklist,
     Help,
+    Diagnosis,
     Confirm,
 }
 
@@ -56,7 +57,7 @@ fn hints_for(mode: Mode) -> &'static [Action] {
         Mode::History => &[Show, Replay, LoadIntoComposer, Diagnose, CopyCurl, Filter],
         Mode::RateLimits => &[LimitsScrollDown],
         Mode::Checklist => &[StepDown, RunChecks],
-        Mode::Search | Mode::Filter | Mode::Help | Mode::Confirm => &[],
+        Mode::Search | Mode::Filter | Mode::Help | Mode::Diagnosis | Mode::Confirm => &[],
     }
 }
 
@@ -65,6 +66,7 @@ fn fixed_hint(mode: Mode) -> Option<&'static str> {
         Mode::Search => Some("type to search · Enter jump · Esc close"),
         Mode::Filter => Some("429, model:…, outcome:auth or text · Enter keep · Esc clear"),
         Mode::Help => Some("j/k scroll · Esc or ? close"),
+        Mode::Diagnosis => Some("j/k scroll · Esc or d close"),
         Mode::Confirm => Some("y send anyway · n or Esc go back"),
         _ => None,
     }

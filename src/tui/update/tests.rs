@@ -422,3 +422,21 @@ fn a_too_small_terminal_only_lets_you_quit() {
     let effects = update(&mut app, key(KeyCode::Char('q')));
     assert!(effects.iter().any(|e| matches!(e, Effect::Quit)));
 }
+
+#[test]
+fn d_explains_the_selected_failure_in_an_overlay() {
+    let mut app = app_with(VALID);
+    let ex = exchange(1, "claude-sonnet-4-6", Some(429));
+    started(&mut app, &ex);
+    update(&mut app, Msg::engine(Event::Failed(Box::new(ex))));
+    update(&mut app, key(KeyCode::Char('3')));
+    update(&mut app, key(KeyCode::Char('d')));
+    assert!(matches!(app.overlay, Some(Overlay::Diagnosis { .. })));
+    let screen = buffer_text(&draw(&mut app, 120, 36));
+    assert!(screen.contains("Diagnosis"), "{screen}");
+    assert!(screen.contains("429"), "{screen}");
+    assert!(!screen.contains(TEST_KEY));
+    update(&mut app, key(KeyCode::Char('j')));
+    update(&mut app, key(KeyCode::Esc));
+    assert!(app.overlay.is_none());
+}
