@@ -66,6 +66,8 @@ pub enum Command {
         #[command(subcommand)]
         command: HistoryCommand,
     },
+    /// Run the troubleshooting checklist and print what each step found.
+    Doctor(DoctorArgs),
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -204,6 +206,28 @@ pub struct HistoryListArgs {
     pub json: bool,
 }
 
+/// `claudetui doctor`: exit code 0 when no step failed (warnings allowed),
+/// 1 when one did, 2 on a usage or configuration error.
+#[derive(Debug, Args, Clone)]
+pub struct DoctorArgs {
+    /// Print the reports and a summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+
+    /// The request the Payload step lints and counts: a JSON file, or - for
+    /// standard input (default: the built-in sample with the profile's model).
+    #[arg(long, value_name = "FILE|-")]
+    pub request: Option<String>,
+
+    /// The model to check (instead of ANTHROPIC_MODEL or the profile's default_model).
+    #[arg(long)]
+    pub model: Option<String>,
+
+    /// Time limit of each step, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub step_timeout: u64,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {
     /// A curl command (the key is read from $ANTHROPIC_API_KEY).
@@ -241,6 +265,28 @@ mod tests {
         };
         assert_eq!(args.file.as_deref(), Some("req.json"));
         assert_eq!(args.stream_override(), Some(true));
+    }
+
+    #[test]
+    fn doctor_takes_its_flags_and_the_global_ones() {
+        let cli = Cli::try_parse_from([
+            "claudetui",
+            "doctor",
+            "--json",
+            "--profile",
+            "work",
+            "--request",
+            "req.json",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.profile.as_deref(), Some("work"));
+        let Some(Command::Doctor(args)) = cli.command else {
+            panic!("not doctor")
+        };
+        assert!(args.json);
+        assert_eq!(args.request.as_deref(), Some("req.json"));
+        assert_eq!(args.step_timeout, 10);
+        assert!(Cli::try_parse_from(["claudetui", "doctor", "--step-timeout", "0"]).is_err());
     }
 
     #[test]

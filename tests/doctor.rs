@@ -36,6 +36,8 @@ fn input(fixture: &Fixture, base_url: &str, key: Option<&str>, timeout: Duration
         paths,
         env,
         timeout,
+        recent: Vec::new(),
+        request: None,
     }
 }
 
@@ -287,7 +289,9 @@ fn a_base_url_ending_in_v1_explains_the_doubling() {
     let reach = &reports[&StepId::Reachability];
     assert_eq!(reach.state, StepState::Warn, "{reach:#?}");
     assert!(
-        reach.finding.contains("/v1/v1/models answered 404"),
+        reach
+            .finding
+            .contains("/v1/v1/models?limit=1000 answered 404"),
         "{}",
         reach.finding
     );
@@ -360,8 +364,11 @@ fn run_step_and_check_run_work_one_step_at_a_time() {
     assert_eq!(reach.state, StepState::Pass);
     assert_eq!(auth.state, StepState::Fail);
     assert_eq!(auth.finding, alone.finding);
-    // A step this version does not check is skipped, with the reason.
-    let later = fixture.runtime.block_on(run.run_step(StepId::Billing));
-    assert_eq!(later.state, StepState::Skipped);
-    assert!(later.finding.contains("not checked"), "{}", later.finding);
+    // A step this version does not check (if any is left) is skipped,
+    // with the reason.
+    if let Some(later) = StepId::ALL.iter().find(|id| !implemented().contains(id)) {
+        let later = fixture.runtime.block_on(run.run_step(*later));
+        assert_eq!(later.state, StepState::Skipped);
+        assert!(later.finding.contains("not checked"), "{}", later.finding);
+    }
 }

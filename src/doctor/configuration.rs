@@ -304,6 +304,8 @@ mod tests {
             },
             env: Env::from_pairs(key.map(|k| ("ANTHROPIC_API_KEY", k))),
             timeout: Duration::from_secs(5),
+            recent: Vec::new(),
+            request: None,
         }
     }
 

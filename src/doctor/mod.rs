@@ -18,10 +18,19 @@
 //! are scrubbed before they become evidence.
 
 mod authentication;
+mod billing;
+mod certificate;
 mod configuration;
+mod history;
+mod model;
+mod network;
+mod no_proxy;
+mod payload;
 mod probe;
+mod rate_limits;
 mod reachability;
 mod runner;
+mod tls_handshake;
 mod verdict;
 
 use std::path::PathBuf;
@@ -31,6 +40,7 @@ use serde::{Serialize, Serializer};
 
 use crate::api::errors::FailureKind;
 use crate::config::{Env, Paths, Profile};
+use crate::exchange::Exchange;
 
 pub use runner::{CheckRun, run_step, spawn_run};
 
@@ -104,8 +114,13 @@ impl StepId {
 pub fn implemented() -> &'static [StepId] {
     &[
         StepId::Configuration,
+        StepId::NetworkPath,
         StepId::Reachability,
         StepId::Authentication,
+        StepId::Model,
+        StepId::Payload,
+        StepId::RateLimits,
+        StepId::Billing,
     ]
 }
 
@@ -218,6 +233,22 @@ pub struct DoctorInput {
     pub paths: Paths,
     pub env: Env,
     pub timeout: Duration,
+    /// Recent exchanges, newest first (say the last 200 of the history
+    /// store, or the dashboard session's): Rate limits and Billing read
+    /// them. Only those sent with this profile to its base URL count.
+    pub recent: Vec<Exchange>,
+    /// The request the Payload step lints and counts (`--request FILE`,
+    /// the composer's body); `None` checks the built-in sample request
+    /// with the profile's model.
+    pub request: Option<DoctorRequest>,
+}
+
+/// A request body for the Payload step, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DoctorRequest {
+    /// For the report: `request.json`, `the composer`.
+    pub origin: String,
+    pub body: String,
 }
 
 impl DoctorInput {
@@ -281,8 +312,13 @@ mod tests {
             implemented(),
             [
                 StepId::Configuration,
+                StepId::NetworkPath,
                 StepId::Reachability,
-                StepId::Authentication
+                StepId::Authentication,
+                StepId::Model,
+                StepId::Payload,
+                StepId::RateLimits,
+                StepId::Billing,
             ]
         );
     }
@@ -296,7 +332,7 @@ mod tests {
         );
         assert_eq!(
             steps_for_failure(FailureKind::RegionBlocked),
-            [Reachability, Authentication]
+            [NetworkPath, Reachability, Authentication]
         );
         for kind in [
             FailureKind::Dns,
@@ -308,21 +344,20 @@ mod tests {
         ] {
             assert_eq!(
                 steps_for_failure(kind),
-                [Configuration, Reachability],
+                [Configuration, NetworkPath, Reachability],
                 "{kind:?}"
             );
         }
-        assert_eq!(steps_for_failure(FailureKind::Permission), [Authentication]);
+        assert_eq!(
+            steps_for_failure(FailureKind::Permission),
+            [Authentication, Model]
+        );
         assert_eq!(steps_for_failure(FailureKind::ServerError), [Reachability]);
-        for kind in [
-            FailureKind::BadRequest,
-            FailureKind::RequestTooLarge,
-            FailureKind::ModelNotFound,
-            FailureKind::RateLimited,
-            FailureKind::Billing,
-        ] {
-            assert!(steps_for_failure(kind).is_empty(), "{kind:?}");
-        }
+        assert_eq!(steps_for_failure(FailureKind::BadRequest), [Payload]);
+        assert_eq!(steps_for_failure(FailureKind::RequestTooLarge), [Payload]);
+        assert_eq!(steps_for_failure(FailureKind::ModelNotFound), [Model]);
+        assert_eq!(steps_for_failure(FailureKind::RateLimited), [RateLimits]);
+        assert_eq!(steps_for_failure(FailureKind::Billing), [Billing]);
     }
 
     #[test]

@@ -289,6 +289,10 @@ impl Services {
                     paths: self.paths.clone(),
                     env: self.env.clone(),
                     timeout: CHECK_TIMEOUT,
+                    // The lead wires the session's recent exchanges and
+                    // the composer's body here.
+                    recent: Vec::new(),
+                    request: None,
                 });
                 crate::doctor::spawn_run(steps, input, self.check_tx.clone())
             }
