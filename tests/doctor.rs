@@ -372,3 +372,37 @@ fn run_step_and_check_run_work_one_step_at_a_time() {
         assert!(later.finding.contains("not checked"), "{}", later.finding);
     }
 }
+
+#[test]
+fn recent_exchanges_given_by_the_caller_are_judged_for_billing_and_rate_limits() {
+    let fixture = Fixture::start("credit-balance");
+    fixture.send(&["-"], common::HELLO).expect_code(1);
+    let (store, _) = claudetui::store::Store::open(&fixture.data_dir().join("history.db"))
+        .expect("the history store opens");
+    let recent = store
+        .load(&claudetui::store::ListQuery {
+            limit: Some(200),
+            ..Default::default()
+        })
+        .expect("history loads");
+    assert_eq!(recent.len(), 1);
+    let mut with_history = input(&fixture, &fixture.base_url, Some(TEST_KEY), TIMEOUT);
+    with_history.recent = recent;
+    let reports = run_all(&fixture, with_history);
+    let billing = &reports[&StepId::Billing];
+    assert_eq!(billing.state, StepState::Fail, "{billing:#?}");
+    assert!(
+        billing.finding.starts_with("billing, not the request"),
+        "{}",
+        billing.finding
+    );
+    assert!(fix(&reports, StepId::Billing).starts_with(FailureKind::Billing.fix()));
+    assert_no_key(&reports);
+    // Without the history, nothing points at billing: the probe's own
+    // requests do not hit the fault.
+    let reports = run_all(
+        &fixture,
+        input(&fixture, &fixture.base_url, Some(TEST_KEY), TIMEOUT),
+    );
+    assert_eq!(state(&reports, StepId::Billing), StepState::Pass);
+}

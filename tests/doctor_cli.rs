@@ -319,6 +319,27 @@ fn a_self_signed_server_fails_tls_until_its_ca_is_trusted() {
 }
 
 #[test]
+fn https_to_a_plain_http_server_says_it_does_not_speak_tls() {
+    let fx = Fixture::start("default");
+    let base = fx.base_url.replace("http://", "https://");
+    let (run, json) = doctor_json(&fx, &base, &[]);
+    run.expect_code(1);
+    let network = step(&json, "network_path");
+    assert_eq!(network["state"], "fail", "{network:#}");
+    assert!(
+        text(network, "finding").ends_with(
+            "does not speak TLS: it answered the handshake with something else (plain http?)"
+        ),
+        "{network:#}"
+    );
+    let plain = base.replace("https://", "http://");
+    assert!(
+        text(network, "fix").contains(&format!("use {plain} in the base URL")),
+        "{network:#}"
+    );
+}
+
+#[test]
 fn through_a_connect_proxy_the_certificate_behind_the_tunnel_is_shown() {
     let fx = Fixture::start("default");
     let (tls_port, _) = fx.runtime.block_on(self_signed_server());
@@ -465,7 +486,16 @@ fn a_recent_429_in_history_fails_rate_limits_with_the_wait() {
     );
     let fix = text(limits, "fix");
     assert!(fix.starts_with("Wait "), "{fix}");
-    assert!(fix.contains(FailureKind::RateLimited.fix()), "{fix}");
+    assert!(
+        fix.contains("before sending again; then slow down"),
+        "{fix}"
+    );
+    assert!(
+        limits["evidence"]
+            .to_string()
+            .contains("room for no request now: the 429 holds until"),
+        "{limits:#}"
+    );
     assert!(
         limits["evidence"]
             .to_string()

@@ -51,11 +51,22 @@ fn judge_at(input: &DoctorInput, probe: &Probe, now: DateTime<Utc>) -> StepRepor
         .map(|f| probe::excerpt(&f.message, secret))
         .unwrap_or_default();
     let status = latest.status().map(|s| s.to_string()).unwrap_or_default();
+    let in_history = recent
+        .iter()
+        .filter(|e| e.failure_kind() == Some(FailureKind::Billing))
+        .count();
+    let in_own = billing.len() - in_history;
+    let mut counts = vec![format!(
+        "{in_history} of the last {} exchange{} with this profile",
+        recent.len(),
+        if recent.len() == 1 { "" } else { "s" }
+    )];
+    if in_own > 0 {
+        counts.push(format!("{in_own} of the doctor's {} requests", own.len()));
+    }
     v.evidence(format!(
-        "{} of {} exchange{} refused for billing; the latest {} ago: {} {} → {status} \"{message}\"",
-        billing.len(),
-        seen.len(),
-        if seen.len() == 1 { "" } else { "s" },
+        "refused for billing: {}; the latest {} ago: {} {} → {status} \"{message}\"",
+        counts.join(" and "),
         ago(latest.started_at, now),
         latest.request.method,
         crate::config::display_url(&latest.request.url),
@@ -83,7 +94,7 @@ fn judge_at(input: &DoctorInput, probe: &Probe, now: DateTime<Utc>) -> StepRepor
         ago(latest.started_at, now)
     );
     let fix = format!(
-        "{} Changing the request will not help; once the balance is topped up the same request goes through (it can take a few minutes).",
+        "{} Once the balance is topped up, the same request goes through as it is.",
         FailureKind::Billing.fix()
     );
     if (now - latest.started_at).num_seconds() > STALE_SECS {
@@ -159,7 +170,7 @@ mod tests {
         );
         let fix = r.fix.unwrap();
         assert!(
-            fix.contains("Plans & Billing") && fix.contains("will not help"),
+            fix.contains("Plans & Billing") && fix.contains("goes through as it is"),
             "{fix}"
         );
     }

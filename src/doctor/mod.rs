@@ -8,11 +8,15 @@
 //! [`steps_for_failure`] re-runs) is derived from that list, so adding a
 //! step means writing its check and adding it there.
 //!
-//! Reachability and Authentication judge the same few requests (the probe:
-//! `GET /api/hello`, `GET /v1/models`, and the free
-//! `POST /v1/messages/count_tokens`); a [`CheckRun`] sends them once and
-//! both steps read them. A `CheckRun` is one run: checking again means a
-//! new one ([`spawn_run`] makes its own each time).
+//! Reachability, Authentication, Model, Rate limits and Billing judge the
+//! same few requests (the probe: `GET /api/hello`, `GET /v1/models`, and
+//! the free `POST /v1/messages/count_tokens`); a [`CheckRun`] sends them
+//! once and every step reads them. Payload sends one more, counting its
+//! own request's tokens on the probe's client; Network path opens its own
+//! connection to look at DNS, TCP and TLS one stage at a time. Rate limits
+//! and Billing also read [`DoctorInput::recent`], the exchanges already in
+//! history. A `CheckRun` is one run: checking again means a new one
+//! ([`spawn_run`] makes its own each time).
 //! Nothing in a report ever holds a key in full: keys appear only as
 //! [`Secret::masked`](crate::config::Secret::masked), and response bodies
 //! are scrubbed before they become evidence.

@@ -27,7 +27,7 @@ use super::certificate::{IssuerKind, classify_issuer};
 use super::no_proxy::excluded_by;
 use super::probe::millis;
 use super::reachability::seconds;
-use super::tls_handshake::{self, Handshake};
+use super::tls_handshake::{self, Handshake, HandshakeError};
 use super::verdict::Verdict;
 use super::{DoctorInput, StepId, StepReport};
 
@@ -693,7 +693,7 @@ impl Path {
         &mut self,
         endpoint: &Endpoint,
         role: Role,
-        error: &str,
+        error: &HandshakeError,
         handshake: &Handshake,
         kind: Option<IssuerKind>,
     ) {
@@ -701,6 +701,23 @@ impl Path {
             Role::Target => endpoint.authority(),
             Role::Proxy => format!("the proxy at {}", endpoint.authority()),
         };
+        match error {
+            HandshakeError::NotTls(_) => {
+                self.v.fail(
+                    format!("{whom} does not speak TLS: it answered the handshake with something else (plain http?)"),
+                    format!("If it is a plain-http server (a local gateway, `claudetui mock`), use http://{} in the base URL; otherwise check the port.", endpoint.authority()),
+                );
+                return;
+            }
+            HandshakeError::TimedOut(limit) => {
+                self.v.fail(
+                    format!("{whom} accepted the connection but completed no TLS handshake within {}", seconds(*limit)),
+                    format!("Something holds the connection without speaking TLS: check the base URL's scheme and port, and any firewall or VPN on the way to {}.", endpoint.host),
+                );
+                return;
+            }
+            HandshakeError::Failed(_) => {}
+        }
         let ca_setting =
             "point SSL_CERT_FILE (or ca_file in the profile) at that CA's certificate in PEM form";
         let fix = match (handshake.presented.as_ref(), kind) {
@@ -915,6 +932,34 @@ mod tests {
             report.fix.as_deref(),
             Some(FailureKind::ConnectionRefused.fix())
         );
+    }
+
+    #[tokio::test]
+    async fn a_server_that_holds_the_handshake_fails_within_the_timeout() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let holder = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                held.push(socket);
+            }
+        });
+        let mut input = input(KEY);
+        input.profile.base_url = Sourced::new(format!("https://{addr}"), Source::Default);
+        input.timeout = Duration::from_millis(400);
+        let started = Instant::now();
+        let report = check(&input).await;
+        holder.abort();
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert_eq!(report.state, StepState::Fail, "{report:#?}");
+        assert!(
+            report.finding.starts_with(&format!(
+                "{addr} accepted the connection but completed no TLS handshake within"
+            )),
+            "{}",
+            report.finding
+        );
+        assert!(report.fix.as_deref().unwrap().contains("scheme and port"));
     }
 
     #[tokio::test]

@@ -128,9 +128,13 @@ fn lint_body(input: &DoctorInput, payload: &Payload, v: &mut Verdict) -> Option<
     let errors = problems.iter().filter(|p| p.is_error()).count();
     for problem in &problems {
         let words = format!("lint: {}", problem.api_message());
+        let answer = format!("{} {}", problem.status, problem.error_type());
         if problem.is_error() {
-            v.fail(
-                format!("{words} (the API answers {})", problem.status),
+            v.fail(format!("{words} (the API answers {answer})"), &problem.fix);
+        } else if problem.status >= 400 {
+            // A warning the API may refuse: an id the table does not know.
+            v.warn(
+                format!("{words} (the API would answer {answer})"),
                 &problem.fix,
             );
         } else {
@@ -223,6 +227,9 @@ fn judge_count(
             }
             FailureKind::RateLimited => {
                 return "tokens not counted: rate limited (see Rate limits)".into();
+            }
+            kind if failure.status.is_none() => {
+                return format!("tokens not counted: no answer ({})", kind.slug());
             }
             kind => {
                 return format!(

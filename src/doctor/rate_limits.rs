@@ -73,7 +73,7 @@ fn judge_at(input: &DoctorInput, probe: &Probe, now: DateTime<Utc>) -> StepRepor
         .filter(|e| e.failure_kind() == Some(FailureKind::RateLimited))
         .filter(|e| (now - e.started_at).num_seconds() <= RECENT_SECS)
         .collect();
-    judge_429s(&limited, now, &mut v);
+    let holding = judge_429s(&limited, now, &mut v);
     // The freshest word on each window: a snapshot whose reset has passed
     // says the window refilled, which the headroom below accounts for.
     let best = fresh.as_ref().or(last_messages.as_ref());
@@ -93,8 +93,16 @@ fn judge_at(input: &DoctorInput, probe: &Probe, now: DateTime<Utc>) -> StepRepor
     };
     // A fresh snapshot is taken as it is: its windows are as good as now.
     let refill_at = (!seen.fresh).then_some(now);
-    if let Some(line) = allowance(input, seen.snapshot, refill_at) {
-        v.evidence(line);
+    match holding {
+        Some(until) => v.evidence(format!(
+            "room for no request now: the 429 holds until {} UTC",
+            until.format("%H:%M:%S")
+        )),
+        None => {
+            if let Some(line) = allowance(input, seen.snapshot, refill_at) {
+                v.evidence(line);
+            }
+        }
     }
     let passed = format!("headroom now: {}", headroom(seen.snapshot, refill_at));
     v.report(StepId::RateLimits, passed)
@@ -133,10 +141,10 @@ fn millis(ms: f64) -> TimeSpan {
     TimeSpan::milliseconds(ms.max(0.0).min(i64::MAX as f64 / 2.0) as i64)
 }
 
-fn judge_429s(limited: &[&Exchange], now: DateTime<Utc>, v: &mut Verdict) {
-    let Some(latest) = limited.first() else {
-        return;
-    };
+/// Judges the recent 429s; returns when the latest stops holding, if it
+/// still does.
+fn judge_429s(limited: &[&Exchange], now: DateTime<Utc>, v: &mut Verdict) -> Option<DateTime<Utc>> {
+    let latest = limited.first()?;
     let message = latest
         .outcome
         .failure()
@@ -149,8 +157,7 @@ fn judge_429s(limited: &[&Exchange], now: DateTime<Utc>, v: &mut Verdict) {
         ago(latest.started_at, now),
         latest.id.as_str()
     ));
-    let until = limited_until(latest);
-    match until {
+    match limited_until(latest) {
         Some(until) if until > now => {
             let wait = (until - now).num_milliseconds() as f64 / 1000.0;
             v.fail(
@@ -160,14 +167,15 @@ fn judge_429s(limited: &[&Exchange], now: DateTime<Utc>, v: &mut Verdict) {
                     wait_words(wait)
                 ),
                 format!(
-                    "Wait {} (until {} UTC), then send again. {}",
+                    "Wait {} (until {} UTC) before sending again; then slow down: watch the rate-limit gauges, lower max_tokens or the prompt size, or ask for a higher usage tier.",
                     wait_words(wait),
                     until.format("%H:%M:%S"),
-                    FailureKind::RateLimited.fix()
                 ),
             );
+            Some(until)
         }
-        _ => v.warn(
+        _ => {
+            v.warn(
             format!(
                 "{} request{} got 429 in the last hour (the latest {} ago); the wait is over",
                 limited.len(),
@@ -175,7 +183,9 @@ fn judge_429s(limited: &[&Exchange], now: DateTime<Utc>, v: &mut Verdict) {
                 ago(latest.started_at, now)
             ),
             "Pace requests below the limits (the gauges show them), or let the client retry with retry-after; a higher usage tier raises the limits.",
-        ),
+            );
+            None
+        }
     }
 }
 
@@ -331,7 +341,10 @@ mod tests {
         assert_eq!(r.state, StepState::Fail, "{r:#?}");
         assert!(r.finding.contains("holds 15 s more"), "{}", r.finding);
         let fix = r.fix.unwrap();
-        assert!(fix.starts_with("Wait 15 s (until 12:00:15 UTC)"), "{fix}");
+        assert!(
+            fix.starts_with("Wait 15 s (until 12:00:15 UTC) before sending again"),
+            "{fix}"
+        );
         // Later, the same 429 is only a warning.
         let later = now() + TimeSpan::seconds(60);
         let r = judge_at(&with_history(vec![limited]), &no_headers(), later);

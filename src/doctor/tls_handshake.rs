@@ -22,9 +22,33 @@ use super::certificate::{CertSummary, summarize};
 pub(super) struct Handshake {
     pub took: Duration,
     /// The protocol and ALPN agreed, or why the handshake failed.
-    pub result: Result<Negotiated, String>,
+    pub result: Result<Negotiated, HandshakeError>,
     /// The server's own certificate, as presented (verified or not).
     pub presented: Option<CertSummary>,
+}
+
+/// Why a handshake failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum HandshakeError {
+    /// No handshake answer within the limit.
+    TimedOut(Duration),
+    /// What answered is not TLS (a plain-http server on that port).
+    NotTls(String),
+    /// The handshake failed: a certificate refused, a protocol mismatch.
+    Failed(String),
+}
+
+impl std::fmt::Display for HandshakeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HandshakeError::TimedOut(limit) => write!(
+                f,
+                "no TLS answer within {}",
+                super::reachability::seconds(*limit)
+            ),
+            HandshakeError::NotTls(why) | HandshakeError::Failed(why) => f.write_str(why),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,11 +121,8 @@ where
                     .map(|p| String::from_utf8_lossy(p).into_owned()),
             })
         }
-        Ok(Err(error)) => Err(error.to_string()),
-        Err(_) => Err(format!(
-            "no TLS answer within {}",
-            super::reachability::seconds(limit)
-        )),
+        Ok(Err(error)) => Err(classify(&error)),
+        Err(_) => Err(HandshakeError::TimedOut(limit)),
     };
     let took = started.elapsed();
     let presented = recording
@@ -114,6 +135,26 @@ where
         result,
         presented,
     })
+}
+
+/// A record that is not TLS at all is what a plain-http server answers
+/// (rustls reports it as a corrupt message of an invalid content type).
+fn classify(error: &std::io::Error) -> HandshakeError {
+    let text = error.to_string();
+    let inner = error
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<rustls::Error>());
+    let not_tls = matches!(
+        inner,
+        Some(rustls::Error::InvalidMessage(
+            rustls::InvalidMessage::InvalidContentType
+        ))
+    ) || text.contains("InvalidContentType");
+    if not_tls {
+        HandshakeError::NotTls(text)
+    } else {
+        HandshakeError::Failed(text)
+    }
 }
 
 fn version_name(version: ProtocolVersion) -> String {
