@@ -68,6 +68,8 @@ pub enum Command {
     },
     /// Check a Messages request body offline: every problem, with file:line:col, severity and fix.
     Lint(LintArgs),
+    /// Run the troubleshooting checklist and print what each step found.
+    Doctor(DoctorArgs),
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -215,6 +217,34 @@ pub struct HistoryListArgs {
     pub json: bool,
 }
 
+/// `claudetui doctor`: exit code 0 when no step failed (warnings allowed),
+/// 1 when one did, 2 on a usage or configuration error.
+#[derive(Debug, Args, Clone)]
+pub struct DoctorArgs {
+    /// Print the reports and a summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+
+    /// The request the Payload step lints and counts: a JSON file, or - for
+    /// standard input (default: the built-in sample with the profile's model).
+    #[arg(long, value_name = "FILE|-")]
+    pub request: Option<String>,
+
+    /// The model to check (instead of ANTHROPIC_MODEL or the profile's default_model).
+    #[arg(long)]
+    pub model: Option<String>,
+
+    /// Time limit of each step, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub step_timeout: u64,
+
+    /// Check what Claude Code will use and replay its start-up probes, even
+    /// when no Claude Code configuration is found (the check runs by itself
+    /// when ~/.claude.json or a settings file exists).
+    #[arg(long)]
+    pub claude_code: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {
     /// A curl command (the key is read from $ANTHROPIC_API_KEY).
@@ -325,6 +355,28 @@ mod tests {
             .is_err()
         );
         assert!(Cli::try_parse_from(["claudetui", "lint"]).is_err());
+    }
+
+    #[test]
+    fn doctor_takes_its_flags_and_the_global_ones() {
+        let cli = Cli::try_parse_from([
+            "claudetui",
+            "doctor",
+            "--json",
+            "--profile",
+            "work",
+            "--request",
+            "req.json",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.profile.as_deref(), Some("work"));
+        let Some(Command::Doctor(args)) = cli.command else {
+            panic!("not doctor")
+        };
+        assert!(args.json);
+        assert_eq!(args.request.as_deref(), Some("req.json"));
+        assert_eq!(args.step_timeout, 10);
+        assert!(Cli::try_parse_from(["claudetui", "doctor", "--step-timeout", "0"]).is_err());
     }
 
     #[test]

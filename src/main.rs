@@ -40,6 +40,13 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
             commands::history::run(&ctx, command, &mut stdout, &mut stderr)?
         }
         Some(Command::Lint(args)) => commands::lint::run(args, &mut std::io::stdin(), &mut stdout)?,
+        Some(Command::Doctor(args)) => runtime.block_on(commands::doctor::run(
+            &ctx,
+            args,
+            &mut std::io::stdin(),
+            &mut stdout,
+            &mut stderr,
+        ))?,
         None => {
             claudetui::tui::terminal::install_panic_hook(ctx.paths.log_dir());
             runtime.block_on(commands::dashboard::run(&ctx, cli.demo, cli.retries))?

@@ -68,6 +68,8 @@ fn input(fx: &Fixture, homes: &Homes, shell: &[(&str, &str)], hosts: ProbeOverri
         env: Env::from_pairs(shell.iter().copied()),
         timeout: TIMEOUT,
         claude_code,
+        recent: Vec::new(),
+        request: None,
     }
 }
 

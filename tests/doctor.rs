@@ -39,6 +39,8 @@ fn input(fixture: &Fixture, base_url: &str, key: Option<&str>, timeout: Duration
         timeout,
         // No Claude Code files in the fixture's home: that step is skipped.
         claude_code: ClaudeCodeEnv::at(fixture.home.path(), fixture.home.path()),
+        recent: Vec::new(),
+        request: None,
     }
 }
 
@@ -290,7 +292,9 @@ fn a_base_url_ending_in_v1_explains_the_doubling() {
     let reach = &reports[&StepId::Reachability];
     assert_eq!(reach.state, StepState::Warn, "{reach:#?}");
     assert!(
-        reach.finding.contains("/v1/v1/models answered 404"),
+        reach
+            .finding
+            .contains("/v1/v1/models?limit=1000 answered 404"),
         "{}",
         reach.finding
     );
@@ -363,8 +367,45 @@ fn run_step_and_check_run_work_one_step_at_a_time() {
     assert_eq!(reach.state, StepState::Pass);
     assert_eq!(auth.state, StepState::Fail);
     assert_eq!(auth.finding, alone.finding);
-    // A step this version does not check is skipped, with the reason.
-    let later = fixture.runtime.block_on(run.run_step(StepId::Billing));
-    assert_eq!(later.state, StepState::Skipped);
-    assert!(later.finding.contains("not checked"), "{}", later.finding);
+    // A step this version does not check (if any is left) is skipped,
+    // with the reason.
+    if let Some(later) = StepId::ALL.iter().find(|id| !implemented().contains(id)) {
+        let later = fixture.runtime.block_on(run.run_step(*later));
+        assert_eq!(later.state, StepState::Skipped);
+        assert!(later.finding.contains("not checked"), "{}", later.finding);
+    }
+}
+
+#[test]
+fn recent_exchanges_given_by_the_caller_are_judged_for_billing_and_rate_limits() {
+    let fixture = Fixture::start("credit-balance");
+    fixture.send(&["-"], common::HELLO).expect_code(1);
+    let (store, _) = claudetui::store::Store::open(&fixture.data_dir().join("history.db"))
+        .expect("the history store opens");
+    let recent = store
+        .load(&claudetui::store::ListQuery {
+            limit: Some(200),
+            ..Default::default()
+        })
+        .expect("history loads");
+    assert_eq!(recent.len(), 1);
+    let mut with_history = input(&fixture, &fixture.base_url, Some(TEST_KEY), TIMEOUT);
+    with_history.recent = recent;
+    let reports = run_all(&fixture, with_history);
+    let billing = &reports[&StepId::Billing];
+    assert_eq!(billing.state, StepState::Fail, "{billing:#?}");
+    assert!(
+        billing.finding.starts_with("billing, not the request"),
+        "{}",
+        billing.finding
+    );
+    assert!(fix(&reports, StepId::Billing).starts_with(FailureKind::Billing.fix()));
+    assert_no_key(&reports);
+    // Without the history, nothing points at billing: the probe's own
+    // requests do not hit the fault.
+    let reports = run_all(
+        &fixture,
+        input(&fixture, &fixture.base_url, Some(TEST_KEY), TIMEOUT),
+    );
+    assert_eq!(state(&reports, StepId::Billing), StepState::Pass);
 }

@@ -553,9 +553,44 @@ pub fn closest(id: &str, n: usize) -> Vec<&'static str> {
     scored.into_iter().take(n).map(|(_, _, id)| id).collect()
 }
 
+/// The ids among `candidates` (a server's own list, say) closest to `id`,
+/// best first, by the same measure as [`closest`]; among equals, the
+/// candidates' order is kept.
+pub fn closest_among<'a>(id: &str, candidates: &[&'a str], n: usize) -> Vec<&'a str> {
+    let wanted = parts(id);
+    let mut scored: Vec<(f64, usize, &'a str)> = candidates
+        .iter()
+        .enumerate()
+        .filter(|(_, candidate)| **candidate != id)
+        .map(|(order, candidate)| (similarity(&wanted, &parts(candidate)), order, *candidate))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.into_iter().take(n).map(|(_, _, id)| id).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn closest_among_a_servers_list() {
+        let listed = [
+            "gw-fast",
+            "claude-sonnet-4-6",
+            "claude-opus-4-6",
+            "claude-haiku-4-5",
+        ];
+        assert_eq!(
+            closest_among("claude-sonet-4-6", &listed, 2),
+            ["claude-sonnet-4-6", "claude-opus-4-6"]
+        );
+        assert!(
+            closest_among("claude-sonnet-4-6", &listed, 4)
+                .iter()
+                .all(|id| *id != "claude-sonnet-4-6")
+        );
+        assert!(closest_among("x", &[], 3).is_empty());
+    }
 
     #[test]
     fn every_sdk_model_param_id_is_in_the_table() {

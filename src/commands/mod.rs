@@ -3,6 +3,7 @@
 //! run commands without touching the process environment.
 
 pub mod dashboard;
+pub mod doctor;
 pub mod history;
 pub mod lint;
 pub mod mock;

@@ -308,6 +308,8 @@ mod tests {
                 "/nonexistent/claudetui/home",
                 "/nonexistent/claudetui/project",
             ),
+            recent: Vec::new(),
+            request: None,
         }
     }
 

@@ -8,22 +8,35 @@
 //! [`steps_for_failure`] re-runs) is derived from that list, so adding a
 //! step means writing its check and adding it there.
 //!
-//! Reachability and Authentication judge the same few requests (the probe:
-//! `GET /api/hello`, `GET /v1/models`, and the free
-//! `POST /v1/messages/count_tokens`); a [`CheckRun`] sends them once and
-//! both steps read them. A `CheckRun` is one run: checking again means a
-//! new one ([`spawn_run`] makes its own each time).
+//! Reachability, Authentication, Model, Rate limits and Billing judge the
+//! same few requests (the probe: `GET /api/hello`, `GET /v1/models`, and
+//! the free `POST /v1/messages/count_tokens`); a [`CheckRun`] sends them
+//! once and every step reads them. Payload sends one more, counting its
+//! own request's tokens on the probe's client; Network path opens its own
+//! connection to look at DNS, TCP and TLS one stage at a time. Rate limits
+//! and Billing also read [`DoctorInput::recent`], the exchanges already in
+//! history. A `CheckRun` is one run: checking again means a new one
+//! ([`spawn_run`] makes its own each time).
 //! Nothing in a report ever holds a key in full: keys appear only as
 //! [`Secret::masked`](crate::config::Secret::masked), and response bodies
 //! are scrubbed before they become evidence.
 
 mod authentication;
+mod billing;
+mod certificate;
 mod claude_code;
 mod configuration;
 pub mod diagnose;
+mod history;
+mod model;
+mod network;
+mod no_proxy;
+mod payload;
 mod probe;
+mod rate_limits;
 mod reachability;
 mod runner;
+mod tls_handshake;
 mod verdict;
 
 use std::path::PathBuf;
@@ -33,6 +46,7 @@ use serde::{Serialize, Serializer};
 
 use crate::api::errors::FailureKind;
 use crate::config::{Env, Paths, Profile};
+use crate::exchange::Exchange;
 
 pub use claude_code::{ClaudeCodeEnv, ProbeOverride, claude_code_detected};
 pub use runner::{CheckRun, run_step, spawn_run};
@@ -107,8 +121,14 @@ impl StepId {
 pub fn implemented() -> &'static [StepId] {
     &[
         StepId::Configuration,
+        StepId::NetworkPath,
         StepId::Reachability,
         StepId::Authentication,
+        StepId::Model,
+        StepId::Payload,
+        StepId::RateLimits,
+        StepId::Billing,
+        StepId::ClaudeCode,
     ]
 }
 
@@ -225,6 +245,22 @@ pub struct DoctorInput {
     /// ([`ClaudeCodeEnv::from_env`] in the program; tests point it at a
     /// fixture home and may redirect its fixed-host probes).
     pub claude_code: ClaudeCodeEnv,
+    /// Recent exchanges, newest first (say the last 200 of the history
+    /// store, or the dashboard session's): Rate limits and Billing read
+    /// them. Only those sent with this profile to its base URL count.
+    pub recent: Vec<Exchange>,
+    /// The request the Payload step lints and counts (`--request FILE`,
+    /// the composer's body); `None` checks the built-in sample request
+    /// with the profile's model.
+    pub request: Option<DoctorRequest>,
+}
+
+/// A request body for the Payload step, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DoctorRequest {
+    /// For the report: `request.json`, `the composer`.
+    pub origin: String,
+    pub body: String,
 }
 
 impl DoctorInput {
@@ -288,8 +324,14 @@ mod tests {
             implemented(),
             [
                 StepId::Configuration,
+                StepId::NetworkPath,
                 StepId::Reachability,
-                StepId::Authentication
+                StepId::Authentication,
+                StepId::Model,
+                StepId::Payload,
+                StepId::RateLimits,
+                StepId::Billing,
+                StepId::ClaudeCode,
             ]
         );
     }
@@ -303,7 +345,7 @@ mod tests {
         );
         assert_eq!(
             steps_for_failure(FailureKind::RegionBlocked),
-            [Reachability, Authentication]
+            [NetworkPath, Reachability, Authentication, ClaudeCode]
         );
         for kind in [
             FailureKind::Dns,
@@ -315,21 +357,20 @@ mod tests {
         ] {
             assert_eq!(
                 steps_for_failure(kind),
-                [Configuration, Reachability],
+                [Configuration, NetworkPath, Reachability],
                 "{kind:?}"
             );
         }
-        assert_eq!(steps_for_failure(FailureKind::Permission), [Authentication]);
+        assert_eq!(
+            steps_for_failure(FailureKind::Permission),
+            [Authentication, Model]
+        );
         assert_eq!(steps_for_failure(FailureKind::ServerError), [Reachability]);
-        for kind in [
-            FailureKind::BadRequest,
-            FailureKind::RequestTooLarge,
-            FailureKind::ModelNotFound,
-            FailureKind::RateLimited,
-            FailureKind::Billing,
-        ] {
-            assert!(steps_for_failure(kind).is_empty(), "{kind:?}");
-        }
+        assert_eq!(steps_for_failure(FailureKind::BadRequest), [Payload]);
+        assert_eq!(steps_for_failure(FailureKind::RequestTooLarge), [Payload]);
+        assert_eq!(steps_for_failure(FailureKind::ModelNotFound), [Model]);
+        assert_eq!(steps_for_failure(FailureKind::RateLimited), [RateLimits]);
+        assert_eq!(steps_for_failure(FailureKind::Billing), [Billing]);
     }
 
     #[test]

@@ -24,6 +24,8 @@ use super::DoctorInput;
 
 pub(super) const HELLO_PATH: &str = "/api/hello";
 pub(super) const MODELS_PATH: &str = "/v1/models";
+/// What is asked for: [`MODELS_PATH`] with the largest page the API allows.
+const MODELS_LIST_PATH: &str = "/v1/models?limit=1000";
 pub(super) const COUNT_TOKENS_PATH: &str = "/v1/messages/count_tokens";
 
 /// How much of a response body an evidence line shows.
@@ -67,6 +69,9 @@ pub(crate) struct Probe {
     pub hello: Sent,
     pub models: Sent,
     pub count_tokens: Option<Sent>,
+    /// The client the probe used, for the steps that send one more request
+    /// to the same base URL (same settings, and its open connection).
+    pub client: Option<reqwest::Client>,
 }
 
 impl Probe {
@@ -78,7 +83,9 @@ impl Probe {
             ..profile.clone()
         };
         let hello = build(&anonymous, "GET", HELLO_PATH, String::new());
-        let models = build(profile, "GET", MODELS_PATH, String::new());
+        // The whole list in one page (the API's default page is 20), so
+        // the Model step can tell "not listed" from "not on this page".
+        let models = build(profile, "GET", MODELS_LIST_PATH, String::new());
         // All three go to the same base URL, so one client serves them.
         let client = [&hello, &models]
             .into_iter()
@@ -99,6 +106,7 @@ impl Probe {
             hello,
             models,
             count_tokens,
+            client: client.and_then(Result::ok),
         }
     }
 
@@ -110,7 +118,7 @@ impl Probe {
     }
 }
 
-fn build(
+pub(super) fn build(
     profile: &Profile,
     method: &str,
     path: &'static str,
@@ -335,6 +343,7 @@ pub(super) mod testing {
             hello,
             models,
             count_tokens,
+            client: None,
         }
     }
 
@@ -360,6 +369,8 @@ pub(super) mod testing {
                 "/nonexistent/home",
                 "/nonexistent/project",
             ),
+            recent: Vec::new(),
+            request: None,
         }
     }
 }

@@ -102,6 +102,7 @@ pub async fn run(options: Options) -> Result<(), DashboardError> {
         overrides: options.overrides.clone(),
         drafts,
         retries: options.retries,
+        demo: options.demo,
     };
     let startup = update::startup(&mut app);
     services.carry_out(startup, &mut app);
@@ -260,6 +261,7 @@ struct Services {
     overrides: Overrides,
     drafts: DraftWriter,
     retries: u32,
+    demo: bool,
 }
 
 /// Writes drafts one at a time, off the UI thread; when several arrive
@@ -337,7 +339,23 @@ impl Services {
                     paths: self.paths.clone(),
                     env: self.env.clone(),
                     timeout: CHECK_TIMEOUT,
-                    claude_code: crate::doctor::ClaudeCodeEnv::from_env(&self.env),
+                    // The demo stays off the network: Claude Code's own set-up
+                    // is not looked at there.
+                    claude_code: crate::doctor::ClaudeCodeEnv {
+                        home: if self.demo {
+                            None
+                        } else {
+                            crate::doctor::ClaudeCodeEnv::from_env(&self.env).home
+                        },
+                        ..crate::doctor::ClaudeCodeEnv::from_env(&self.env)
+                    },
+                    // This session's exchanges, newest first, and what the
+                    // composer holds now.
+                    recent: app.recent.iter().rev().cloned().collect(),
+                    request: Some(crate::doctor::DoctorRequest {
+                        origin: "the composer".into(),
+                        body: app.composer.body(),
+                    }),
                 });
                 crate::doctor::spawn_run(steps, input, self.check_tx.clone())
             }

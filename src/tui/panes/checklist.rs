@@ -117,7 +117,14 @@ impl ChecklistPane {
         if inner.is_empty() || self.rows.is_empty() {
             return;
         }
-        let list_height = (self.rows.len() as u16).min(inner.height);
+        // The rows scroll rather than crowd out the selected step's
+        // details: a few lines stay for them once the pane has the room.
+        let reserve = match inner.height {
+            0..=3 => 0,
+            4..=5 => 1,
+            h => (h / 2).max(3),
+        };
+        let list_height = (self.rows.len() as u16).min(inner.height - reserve);
         self.scroll_to_selection(list_height as usize);
         let title_width = self.title_width();
         // What is left of the row for the finding, after state and title.
@@ -148,6 +155,27 @@ impl ChecklistPane {
         if rest >= 3 {
             let rule = "─".repeat(inner.width as usize);
             buf.set_string(details.x, details.y, rule, ctx.theme.dim);
+            // Steps scrolled out of sight are counted, so none is missed.
+            let above = self.offset;
+            let below = self
+                .rows
+                .len()
+                .saturating_sub(self.offset + list_height as usize);
+            let hidden = match (above, below) {
+                (0, 0) => None,
+                (0, b) => Some(format!(" ↓ {b} more (j/k) ")),
+                (a, 0) => Some(format!(" ↑ {a} more (j/k) ")),
+                (a, b) => Some(format!(" ↑ {a} ↓ {b} more (j/k) ")),
+            };
+            if let Some(note) = hidden {
+                buf.set_stringn(
+                    details.x + 1,
+                    details.y,
+                    note,
+                    inner.width.saturating_sub(2) as usize,
+                    ctx.theme.dim,
+                );
+            }
             details.y += 1;
             details.height -= 1;
         }
@@ -365,8 +393,17 @@ mod tests {
             StepState::Skipped,
             "not checked: the server could not be reached (see Reachability)",
         ));
-        pane.on_action(Action::StepDown);
+        select(&mut pane, StepId::Reachability);
         pane
+    }
+
+    /// Moves the selection down to `id`'s row.
+    fn select(pane: &mut ChecklistPane, id: StepId) {
+        let at = pane.reports().iter().position(|r| r.id == id).unwrap();
+        for _ in 0..at {
+            pane.on_action(Action::StepDown);
+        }
+        assert_eq!(pane.selected().unwrap().id, id);
     }
 
     fn draw(pane: &mut ChecklistPane, theme: &Theme, w: u16, h: u16) -> Terminal<TestBackend> {
@@ -416,9 +453,13 @@ mod tests {
         for id in implemented() {
             pane.apply(StepReport::running(*id));
         }
-        let terminal = draw(&mut pane, &Theme::default(), 54, 10);
+        let terminal = draw(&mut pane, &Theme::default(), 54, 24);
         let shown = text(&terminal);
-        assert_eq!(shown.matches("… running").count(), 3, "{shown}");
+        assert_eq!(
+            shown.matches("… running").count(),
+            implemented().len(),
+            "{shown}"
+        );
         insta::assert_snapshot!("running", terminal.backend());
     }
 
@@ -426,7 +467,7 @@ mod tests {
     fn mixed_results_show_the_selected_steps_fix_and_evidence() {
         let mut pane = mixed();
         assert_eq!(pane.selected().unwrap().id, StepId::Reachability);
-        let terminal = draw(&mut pane, &Theme::default(), 54, 10);
+        let terminal = draw(&mut pane, &Theme::default(), 54, 14);
         let shown = text(&terminal);
         assert!(shown.contains("! warn"), "{shown}");
         assert!(shown.contains("✗ fail"), "{shown}");
@@ -434,7 +475,7 @@ mod tests {
         assert!(shown.contains("Fix: Check the base URL's"), "{shown}");
         insta::assert_snapshot!("mixed", terminal.backend());
         // Taller: the evidence follows the fix.
-        let terminal = draw(&mut pane, &Theme::default(), 54, 16);
+        let terminal = draw(&mut pane, &Theme::default(), 54, 20);
         assert!(text(&terminal).contains("refused: Nothing accepted"));
         insta::assert_snapshot!("mixed_tall", terminal.backend());
     }
@@ -468,8 +509,8 @@ mod tests {
                 assert_eq!(cell.bg, ratatui::style::Color::Reset, "colour at {x},{y}");
             }
         }
-        // The selected row (Reachability, the second) is reversed.
-        assert!(buffer[(3, 2)].modifier.contains(Modifier::REVERSED));
+        // The selected row (Reachability, the third) is reversed.
+        assert!(buffer[(3, 3)].modifier.contains(Modifier::REVERSED));
         // The warning's word is bold.
         assert!(buffer[(3, 1)].modifier.contains(Modifier::BOLD));
         insta::assert_snapshot!("no_color", terminal.backend());
@@ -502,11 +543,13 @@ mod tests {
         let mut pane = ChecklistPane::new();
         assert_eq!(pane.on_action(Action::StepUp), None);
         assert_eq!(pane.selected().unwrap().id, StepId::Configuration);
-        for _ in 0..5 {
+        for _ in 0..implemented().len() + 2 {
             pane.on_action(Action::StepDown);
         }
-        assert_eq!(pane.selected().unwrap().id, StepId::Authentication);
-        // Two rows of room: the selected third row scrolls into view.
+        assert_eq!(pane.selected().unwrap().id, *implemented().last().unwrap());
+        let mut pane = ChecklistPane::new();
+        select(&mut pane, StepId::Authentication);
+        // Two rows of room: the selected fourth row scrolls into view.
         let terminal = draw(&mut pane, &Theme::default(), 54, 4);
         let shown = text(&terminal);
         assert!(shown.contains("4 Authentication"), "{shown}");
@@ -535,21 +578,20 @@ mod tests {
     #[test]
     fn reports_replace_their_row_and_unknown_steps_slot_in_order() {
         let mut pane = ChecklistPane::new();
-        pane.on_action(Action::StepDown);
+        select(&mut pane, StepId::Reachability);
         pane.apply(report(StepId::Reachability, StepState::Pass, "ok"));
-        assert_eq!(pane.reports().len(), 3);
+        assert_eq!(pane.reports().len(), implemented().len());
         assert_eq!(pane.selected().unwrap().finding, "ok");
-        pane.apply(report(StepId::NetworkPath, StepState::Pass, "direct"));
-        let ids: Vec<_> = pane.reports().iter().map(|r| r.id).collect();
-        assert_eq!(
-            ids,
-            [
-                StepId::Configuration,
-                StepId::NetworkPath,
-                StepId::Reachability,
-                StepId::Authentication
-            ]
-        );
+        // A step outside the list (if this version leaves one out) slots
+        // in at its place in the checklist order.
+        if let Some(unknown) = StepId::ALL.iter().find(|id| !implemented().contains(id)) {
+            pane.apply(report(*unknown, StepState::Pass, "extra"));
+            let ids: Vec<_> = pane.reports().iter().map(|r| r.id).collect();
+            let mut expected = implemented().to_vec();
+            expected.push(*unknown);
+            expected.sort();
+            assert_eq!(ids, expected);
+        }
         // The selection stays on the step it was on.
         assert_eq!(pane.selected().unwrap().id, StepId::Reachability);
         pane.apply(report(StepId::Configuration, StepState::Fail, "no key"));
