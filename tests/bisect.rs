@@ -105,12 +105,16 @@ fn names_exactly_the_refused_beta_value() {
         run.stdout
     );
     assert_eq!(
-        right,
-        "anthropic-beta: interleaved-thinking-2025-05-14,context-1m-2025-08-07",
+        right, "anthropic-beta: interleaved-thinking-2025-05-14,context-1m-2025-08-07",
         "{}",
         run.stdout
     );
-    assert!(run.stderr.contains("#1  original"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("#1  400 failed        original — Unexpected value(s)"),
+        "{}",
+        run.stderr
+    );
     assert_no_key_on_disk(&fx);
 
     let run = bisect(&fx, &[file.to_str().unwrap(), "-H", THREE_BETAS, "--json"]);
@@ -343,4 +347,68 @@ fn bad_input_is_a_usage_error() {
     run.expect_code(2);
     assert!(run.stderr.contains("not valid JSON"), "{}", run.stderr);
     bisect(&fx, &["no-such-file.json"]).expect_code(2);
+}
+
+#[test]
+fn a_tool_conversation_like_claude_codes_is_bisected_without_breaking_it() {
+    let fx = Fixture::start("picky-gateway");
+    let tool_use = |id: &str| serde_json::json!({"type": "tool_use", "id": id, "name": "get_time", "input": {}});
+    let tool_result = |id: &str| serde_json::json!({"type": "tool_result", "tool_use_id": id, "content": "12:00"});
+    let body = serde_json::json!({
+        "model": "claude-sonnet-4-6",
+        "max_tokens": 1024,
+        "stream": true,
+        "system": [{"type": "text", "text": "You are Claude Code.", "cache_control": {"type": "ephemeral"}}],
+        "tools": [{"name": "get_time", "input_schema": {"type": "object", "properties": {}}}],
+        "messages": [
+            {"role": "user", "content": "What time is it?"},
+            {"role": "assistant", "content": [{"type": "text", "text": "Checking."}, tool_use("toolu_1")]},
+            {"role": "user", "content": [tool_result("toolu_1")]},
+            {"role": "assistant", "content": "It is noon."},
+            {"role": "user", "content": "And now?"},
+            {"role": "assistant", "content": [tool_use("toolu_2")]},
+            {"role": "user", "content": [tool_result("toolu_2")]}
+        ]
+    });
+    let file = write_body(&fx, "claude-code.json", &body.to_string());
+    let run = bisect(
+        &fx,
+        &[
+            file.to_str().unwrap(),
+            "--path",
+            "/v1/messages?beta=true",
+            "-H",
+            THREE_BETAS,
+            "--json",
+        ],
+    );
+    run.expect_code(0);
+    let report = run.json();
+    assert_eq!(
+        report["finding"]["change"]["value"], REFUSED_BETA,
+        "{report}"
+    );
+    // No candidate was refused for a reason of bisect's own making.
+    for attempt in report["attempts"].as_array().unwrap() {
+        assert_ne!(attempt["verdict"], "other_failure", "{attempt}");
+    }
+}
+
+#[test]
+fn an_unreachable_server_is_a_transport_failure() {
+    let fx = Fixture::start("default");
+    let file = write_body(&fx, "app.json", &app_body(false));
+    let run = fx.run(&[
+        "bisect",
+        file.to_str().unwrap(),
+        "--base-url",
+        "http://127.0.0.1:1",
+    ]);
+    run.expect_code(3);
+    run.assert_no_key();
+    assert!(
+        run.stdout.contains("could not be reached"),
+        "{}",
+        run.stdout
+    );
 }

@@ -112,6 +112,26 @@ impl Change {
         }
     }
 
+    /// A few words, for progress lines (`beta `x``, `field `system``).
+    pub fn short(&self) -> String {
+        match self {
+            Change::RemoveBeta { value } => format!("beta `{value}`"),
+            Change::RemoveHeader { name } => format!("header `{name}`"),
+            Change::ResetVersion { to, .. } => format!("version {to}"),
+            Change::DropQuery { .. } => "query".into(),
+            Change::RemoveField { name } => format!("field `{name}`"),
+            Change::RemoveTool { name, .. } => format!("tool `{name}`"),
+            Change::DropTurns { first, last } => message_range(*first, *last),
+            Change::RemoveBlock { message, block, .. } => {
+                format!("block messages.{message}.content.{block}")
+            }
+            Change::ShortenText { message, .. } => format!("shorter messages.{message}"),
+            Change::StripCacheControl { .. } => "cache_control".into(),
+            Change::StreamOff => "stream false".into(),
+            Change::LowerMaxTokens { to, .. } => format!("max_tokens {to}"),
+        }
+    }
+
     /// The thing that fails the request when this change alone makes it
     /// pass (`the anthropic-beta value `x``).
     pub fn culprit(&self) -> String {
@@ -302,9 +322,11 @@ fn role_runs(messages: &[Value]) -> Vec<(&str, usize, usize)> {
     runs
 }
 
-/// Earlier (user, assistant) turn pairs, and a final assistant prefill.
-/// The last user turn always stays. Conversations that do not alternate
-/// user/assistant from a user turn are left alone.
+/// Earlier turns, and a final assistant prefill. A turn starts at a user
+/// message that is not a tool result and runs to the next such message,
+/// so a tool call and its result are always dropped together; the turn
+/// holding the last user message always stays. Conversations that do not
+/// alternate user/assistant from a user turn are left alone.
 fn turn_drops(messages: &[Value]) -> Vec<Change> {
     let runs = role_runs(messages);
     let alternates = runs.first().is_some_and(|r| r.0 == "user")
@@ -315,11 +337,17 @@ fn turn_drops(messages: &[Value]) -> Vec<Change> {
     let Some(last_user) = runs.iter().rposition(|r| r.0 == "user") else {
         return Vec::new();
     };
-    let mut changes: Vec<Change> = runs[..last_user]
-        .chunks_exact(2)
-        .map(|pair| Change::DropTurns {
-            first: pair[0].1,
-            last: pair[1].2,
+    let starts: Vec<usize> = (0..runs.len())
+        .filter(|&i| {
+            i == 0 || (runs[i].0 == "user" && !holds_tool_results(&messages[runs[i].1..=runs[i].2]))
+        })
+        .collect();
+    let mut changes: Vec<Change> = starts
+        .windows(2)
+        .filter(|w| w[1] <= last_user)
+        .map(|w| Change::DropTurns {
+            first: runs[w[0]].1,
+            last: runs[w[1] - 1].2,
         })
         .collect();
     if let Some(prefill) = runs.get(last_user + 1) {
@@ -331,12 +359,31 @@ fn turn_drops(messages: &[Value]) -> Vec<Change> {
     changes
 }
 
+fn holds_tool_results(messages: &[Value]) -> bool {
+    messages.iter().any(|m| {
+        m.get("content")
+            .and_then(Value::as_array)
+            .is_some_and(|blocks| {
+                blocks
+                    .iter()
+                    .any(|b| b.get("type").and_then(Value::as_str) == Some("tool_result"))
+            })
+    })
+}
+
 fn block_removals(messages: &[Value]) -> Vec<Change> {
     let mut changes = Vec::new();
     for (message, value) in messages.iter().enumerate() {
         let Some(blocks) = value.get("content").and_then(Value::as_array) else {
             continue;
         };
+        // Only where something stays: a message emptied of its blocks is
+        // not a simpler request but a broken one.
+        let kept =
+            |b: &Value| KEPT_BLOCKS.contains(&b.get("type").and_then(Value::as_str).unwrap_or(""));
+        if !blocks.iter().any(kept) {
+            continue;
+        }
         for (block, content) in blocks.iter().enumerate() {
             let kind = content
                 .get("type")
@@ -834,6 +881,47 @@ mod tests {
             .map(|m| m["role"].as_str().unwrap().to_owned())
             .collect();
         assert_eq!(roles, ["user", "assistant", "user", "assistant"]);
+    }
+
+    #[test]
+    fn a_tool_call_and_its_result_are_dropped_together() {
+        let tool_use = json!({"type": "tool_use", "id": "t1", "name": "f", "input": {}});
+        let tool_result = json!({"type": "tool_result", "tool_use_id": "t1", "content": "ok"});
+        let base = request(
+            &[],
+            "/v1/messages",
+            json!({"messages": [
+                {"role": "user", "content": "a"},
+                {"role": "assistant", "content": [tool_use.clone()]},
+                {"role": "user", "content": [tool_result.clone()]},
+                {"role": "assistant", "content": "done"},
+                {"role": "user", "content": "b"},
+                {"role": "assistant", "content": [tool_use]},
+                {"role": "user", "content": [tool_result]}
+            ]}),
+        );
+        let drops: Vec<Change> = candidates(&base)
+            .into_iter()
+            .filter(|c| matches!(c, Change::DropTurns { .. }))
+            .collect();
+        assert_eq!(drops, [Change::DropTurns { first: 0, last: 3 }]);
+    }
+
+    #[test]
+    fn blocks_are_not_removed_where_nothing_would_stay() {
+        let image =
+            json!({"type": "image", "source": {"type": "url", "url": "https://example.com/a.png"}});
+        let base = request(
+            &[],
+            "/v1/messages",
+            json!({"messages": [{"role": "user", "content": [image.clone(), image]}]}),
+        );
+        assert!(
+            candidates(&base).is_empty()
+                || !candidates(&base)
+                    .iter()
+                    .any(|c| matches!(c, Change::RemoveBlock { .. }))
+        );
     }
 
     #[test]

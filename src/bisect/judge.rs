@@ -5,9 +5,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::api::errors::{Failure, FailureKind};
-use crate::api::lint::{self, Endpoint, LintOptions, Problem};
+use crate::api::lint::{self, LintOptions, Problem};
 use crate::exchange::{Exchange, Outcome};
 
+use super::changes::{self, Change};
 use super::request::{BisectRequest, VERSION_HEADER};
 
 /// What one request of the search did.
@@ -99,10 +100,8 @@ fn without_numbers(path: &str) -> String {
 /// The errors lint finds in a request the API validates (`POST` to
 /// Messages or count_tokens); nothing for other requests.
 pub fn lint_errors(request: &BisectRequest) -> Vec<Problem> {
-    let endpoint = match request.endpoint() {
-        "/v1/messages" => Endpoint::Messages,
-        "/v1/messages/count_tokens" => Endpoint::CountTokens,
-        _ => return Vec::new(),
+    let Some(endpoint) = request.api_endpoint() else {
+        return Vec::new();
     };
     if !request.method.eq_ignore_ascii_case("POST") {
         return Vec::new();
@@ -120,9 +119,50 @@ pub fn lint_errors(request: &BisectRequest) -> Vec<Problem> {
 /// The first error a candidate has that the original did not: such a
 /// candidate would only be refused for a new reason, so it is not sent.
 pub fn new_lint_error<'a>(original: &[Problem], candidate: &'a [Problem]) -> Option<&'a Problem> {
+    new_lint_errors(original, candidate).next()
+}
+
+fn new_lint_errors<'a>(
+    original: &[Problem],
+    candidate: &'a [Problem],
+) -> impl Iterator<Item = &'a Problem> {
     let key = |p: &Problem| (without_numbers(&p.path), p.message.clone());
     let known: Vec<_> = original.iter().map(key).collect();
-    candidate.iter().find(|p| !known.contains(&key(p)))
+    candidate.iter().filter(move |p| !known.contains(&key(p)))
+}
+
+/// Changes to leave out of the search so that all the others together
+/// still make a request lint accepts (the search starts from that one):
+/// greedily, the change whose absence removes the most new errors first,
+/// the later one on ties. Usually none.
+pub fn lint_blockers(base: &BisectRequest, all: &[Change], original: &[Problem]) -> Vec<usize> {
+    let new_errors = |set: &[usize]| -> usize {
+        let chosen: Vec<&Change> = set.iter().filter_map(|&i| all.get(i)).collect();
+        let errors = lint_errors(&changes::apply(base, &chosen));
+        new_lint_errors(original, &errors).count()
+    };
+    let mut kept: Vec<usize> = (0..all.len()).collect();
+    let mut left_out = Vec::new();
+    let mut current = new_errors(&kept);
+    while current > 0 {
+        let best = (0..kept.len())
+            .rev()
+            .map(|pos| {
+                let mut without = kept.clone();
+                without.remove(pos);
+                (new_errors(&without), pos)
+            })
+            .min_by_key(|(errors, _)| *errors);
+        match best {
+            Some((errors, pos)) if errors < current => {
+                left_out.push(kept.remove(pos));
+                current = errors;
+            }
+            _ => break,
+        }
+    }
+    left_out.sort_unstable();
+    left_out
 }
 
 /// True when a `thinking` setting ties `max_tokens` to a budget, so it
@@ -255,6 +295,28 @@ mod tests {
         let mut elsewhere = original.clone();
         elsewhere.path = "/v1/models".into();
         assert!(lint_errors(&elsewhere).is_empty());
+    }
+
+    #[test]
+    fn changes_that_break_the_simplest_request_are_left_out() {
+        let base = BisectRequest {
+            method: "POST".into(),
+            path: "/v1/messages".into(),
+            headers: vec![Header::new("anthropic-version", "2023-06-01")],
+            body: json!({
+                "model": "claude-sonnet-4-6", "max_tokens": 16, "metadata": {"user_id": "u"},
+                "messages": [{"role": "user", "content": "hi"}]
+            }),
+        };
+        // A made-up change list: dropping the only message breaks it.
+        let all = [
+            Change::RemoveField {
+                name: "metadata".into(),
+            },
+            Change::DropTurns { first: 0, last: 0 },
+        ];
+        assert_eq!(lint_blockers(&base, &all, &[]), [1]);
+        assert!(lint_blockers(&base, &all[..1], &[]).is_empty());
     }
 
     #[test]

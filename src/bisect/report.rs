@@ -12,6 +12,7 @@ use crate::api::lint::estimate_input_tokens;
 use crate::tui::format::thousands;
 
 use super::changes::{self, Change};
+use super::judge::Verdict;
 use super::request::BisectRequest;
 use super::runner::{BisectReport, Finding, Progress, Settings, StopReason};
 
@@ -43,7 +44,7 @@ impl Plan {
         let max_tokens = request.body.get("max_tokens").and_then(|v| v.as_u64());
         let lowers = max_tokens.is_some_and(|m| m > settings.max_tokens)
             && !super::judge::thinking_is_on(&request.body)
-            && request.endpoint() == "/v1/messages";
+            && request.api_endpoint() == Some(crate::api::lint::Endpoint::Messages);
         Plan {
             max_requests: settings.budget,
             changes: changes::candidates(request).len(),
@@ -89,13 +90,19 @@ pub fn progress_line(progress: &Progress<'_>, width: usize) -> String {
             let status = attempt
                 .status
                 .map_or_else(|| "—".to_owned(), |s| s.to_string());
-            let detail = match (&attempt.message, attempt.verdict.word()) {
-                (Some(message), word) => format!("{word}: {message}"),
-                (None, word) => word.to_owned(),
+            // The message only where it says something new: the original
+            // failure, or a different one.
+            let message = match (&attempt.message, attempt.verdict) {
+                (Some(message), Verdict::Failed | Verdict::OtherFailure | Verdict::Transport) => {
+                    format!(" — {message}")
+                }
+                _ => String::new(),
             };
             format!(
-                "  #{:<2} {} → {status} {}",
-                attempt.number, attempt.label, detail
+                "  #{:<2} {status:>3} {:<13} {}{message}",
+                attempt.number,
+                attempt.verdict.word(),
+                attempt.label
             )
         }
         Progress::Skipped(skipped) => format!(
@@ -246,7 +253,7 @@ fn books(report: &BisectReport) -> Vec<String> {
     let others = report
         .attempts
         .iter()
-        .filter(|a| a.verdict == super::judge::Verdict::OtherFailure)
+        .filter(|a| a.verdict == Verdict::OtherFailure)
         .count();
     if others > 0 {
         lines.push(format!(

@@ -5,6 +5,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::api::lint::Endpoint;
 use crate::api::types::Header;
 use crate::config::masked_headers;
 use crate::store::redact::redact_text;
@@ -41,6 +42,19 @@ impl BisectRequest {
     /// The path without its query.
     pub fn endpoint(&self) -> &str {
         self.path.split('?').next().unwrap_or_default()
+    }
+
+    /// Which API endpoint the path is, also behind a gateway's path prefix
+    /// (`/anthropic/v1/messages`).
+    pub fn api_endpoint(&self) -> Option<Endpoint> {
+        let path = self.endpoint().trim_end_matches('/');
+        if path.ends_with("/v1/messages/count_tokens") {
+            Some(Endpoint::CountTokens)
+        } else if path.ends_with("/v1/messages") {
+            Some(Endpoint::Messages)
+        } else {
+            None
+        }
     }
 
     /// The body as sent: compact JSON (key order kept).
@@ -124,6 +138,12 @@ mod tests {
     fn betas_come_from_every_beta_header() {
         assert_eq!(request().betas(), ["a-1", "b-2", "c-3"]);
         assert_eq!(request().endpoint(), "/v1/messages");
+        assert_eq!(request().api_endpoint(), Some(Endpoint::Messages));
+        let mut behind_gateway = request();
+        behind_gateway.path = "/anthropic/v1/messages/count_tokens".into();
+        assert_eq!(behind_gateway.api_endpoint(), Some(Endpoint::CountTokens));
+        behind_gateway.path = "/v1/models".into();
+        assert_eq!(behind_gateway.api_endpoint(), None);
     }
 
     #[test]

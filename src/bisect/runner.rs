@@ -287,7 +287,24 @@ impl Bisector<'_> {
                 )),
             }
         }
-        let candidates = changes::candidates(&base);
+        let mut candidates = changes::candidates(&base);
+        let blockers = judge::lint_blockers(&base, &candidates, &self.original_lint);
+        if !blockers.is_empty() {
+            let named: Vec<String> = blockers
+                .iter()
+                .filter_map(|&i| candidates.get(i).map(Change::action))
+                .collect();
+            self.note(format!(
+                "left out of the search because, with every other change, it makes a request lint rejects: {}",
+                named.join("; ")
+            ));
+            candidates = candidates
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| !blockers.contains(i))
+                .map(|(_, c)| c)
+                .collect();
+        }
         if candidates.is_empty() {
             return Found {
                 finding: Finding::NothingToTry,
@@ -352,7 +369,9 @@ impl Bisector<'_> {
     /// Lowering max_tokens, when it is high, not tied to a thinking budget,
     /// and the request is a Messages one.
     fn max_tokens_change(&self, base: &BisectRequest) -> Option<Change> {
-        if base.endpoint() != "/v1/messages" || judge::thinking_is_on(&base.body) {
+        if base.api_endpoint() != Some(crate::api::lint::Endpoint::Messages)
+            || judge::thinking_is_on(&base.body)
+        {
             return None;
         }
         let from = base.body.get("max_tokens")?.as_u64()?;
@@ -595,21 +614,27 @@ fn exchange_status(exchange: &Exchange) -> String {
     }
 }
 
-/// `3 changes: remove …, set stream to false` (the first few named).
+/// `remove the field `system``, or `3 changes: beta `a`, field `b`, +1`.
 fn label_for(chosen: &[&Change], total: usize) -> String {
-    const NAMED: usize = 2;
-    let named: Vec<String> = chosen.iter().take(NAMED).map(|c| c.action()).collect();
-    let more = chosen.len().saturating_sub(NAMED);
-    let tail = if more > 0 {
-        format!(", +{more} more")
-    } else {
-        String::new()
-    };
-    match chosen.len() {
-        0 => "no changes".into(),
-        n if n == total => format!("all {n} changes"),
-        1 => named.join(""),
-        n => format!("{n} changes: {}{tail}", named.join(", ")),
+    const NAMED: usize = 3;
+    match chosen {
+        [] => "no changes".into(),
+        [one] if total > 1 => one.action(),
+        _ => {
+            let named: Vec<String> = chosen.iter().take(NAMED).map(|c| c.short()).collect();
+            let more = chosen.len().saturating_sub(NAMED);
+            let tail = if more > 0 {
+                format!(", +{more}")
+            } else {
+                String::new()
+            };
+            let count = if chosen.len() == total {
+                format!("all {total} changes")
+            } else {
+                format!("{} changes", chosen.len())
+            };
+            format!("{count}: {}{tail}", named.join(", "))
+        }
     }
 }
 

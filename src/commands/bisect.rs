@@ -44,7 +44,7 @@ pub async fn run(
     for warning in &profile.warnings {
         let _ = writeln!(io.err, "warning: {warning}");
     }
-    let target = load_target(ctx, args, &profile)?;
+    let target = load_target(ctx, args, &profile, io.err)?;
     let settings = Settings {
         budget: args.max_requests,
         ..Settings::default()
@@ -158,6 +158,7 @@ fn load_target(
     ctx: &Context,
     args: &BisectArgs,
     profile: &Profile,
+    err: &mut dyn Write,
 ) -> Result<Target, CommandError> {
     let input = args.input.as_str();
     let (mut original, path) = if Path::new(input).is_file() {
@@ -172,7 +173,7 @@ fn load_target(
             path,
         )
     } else if input.starts_with("ex_") {
-        let store = ctx.open_store(&mut std::io::sink())?;
+        let store = ctx.open_store(err)?;
         let exchange = store.get(input)?.ok_or_else(|| {
             CommandError::Usage(format!(
                 "no exchange with id `{input}` in the history; `claudetui history list` shows the ids"

@@ -250,7 +250,6 @@ fn gateway_rules(scenario: &Scenario, headers: &HeaderMap, body: &Value) -> Resu
         .iter()
         .flat_map(|value| {
             String::from_utf8_lossy(value.as_bytes())
-                .into_owned()
                 .split(',')
                 .map(|v| v.trim().to_owned())
                 .collect::<Vec<_>>()
