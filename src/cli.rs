@@ -143,7 +143,8 @@ impl SendArgs {
     after_help = "Each candidate is a real request (kept in the history unless --no-history). Before sending to \
 anything but loopback, bisect shows how many requests and tokens it may use and asks; --yes skips the question. \
 Candidates go with max_tokens 16 when the original fails the same way with it.\n\
-Exit codes: 0 culprit found (or the request already succeeds), 1 none within the budget, 2 usage, 3 server unreachable."
+Exit codes: 0 culprit found (or the request already succeeds), 1 none within the budget, 2 usage (or not confirmed; \
+nothing sent), 3 server unreachable, 130 interrupted."
 )]
 pub struct BisectArgs {
     /// The failing request: a JSON body file, or an exchange id from the history.

@@ -71,8 +71,7 @@ impl Plan {
         };
         format!(
             "bisect will send at most {} requests to {target}, trying {} simplification(s).\n\
-             Estimated cost: about {} input tokens per request ({} at most in all) and at most {} output tokens per request ({} in all){lowered}.\n\
-             Requests that fail are usually refused before generation; the estimate counts them anyway.",
+             Estimated cost: about {} input tokens per request ({} at most in all) and at most {} output tokens per request ({} in all){lowered}; an upper bound.",
             self.max_requests,
             self.changes,
             thousands(self.input_tokens_each),

@@ -73,7 +73,7 @@ pub async fn run(
         )?
     {
         let _ = writeln!(io.err, "nothing was sent");
-        return Ok(Exit::Ok);
+        return Ok(Exit::Usage);
     }
     let store = if args.no_history {
         None

@@ -290,10 +290,11 @@ impl Scenario {
             1 => " · 1 fault".to_owned(),
             n => format!(" · {n} faults"),
         };
-        let refused = self.reject_betas.len() + self.reject_fields.len();
-        let faults = match refused {
-            0 => faults,
-            n => format!("{faults} · refuses {n} beta value(s) or field(s)"),
+        let faults = match (self.reject_betas.len(), self.reject_fields.len()) {
+            (0, 0) => faults,
+            (betas, fields) => {
+                format!("{faults} · refuses {betas} anthropic-beta value(s) and {fields} field(s)")
+            }
         };
         format!(
             "{}: {} ({} rpm · {} input / {} output tokens per minute · {pace}{faults})",
@@ -574,7 +575,9 @@ mod tests {
         assert_eq!(picky.reject_fields, ["service_tier"]);
         assert!(picky.faults.is_empty());
         assert!(
-            picky.describe().contains("refuses 2"),
+            picky
+                .describe()
+                .contains("refuses 1 anthropic-beta value(s) and 1 field(s)"),
             "{}",
             picky.describe()
         );
