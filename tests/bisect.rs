@@ -412,3 +412,20 @@ fn an_unreachable_server_is_a_transport_failure() {
         run.stdout
     );
 }
+
+#[test]
+fn max_tokens_over_the_models_limit_is_found_in_two_requests() {
+    let fx = Fixture::start("default");
+    let body = app_body(false).replace("\"max_tokens\": 256", "\"max_tokens\": 1000000");
+    let file = write_body(&fx, "too-many.json", &body);
+    let run = bisect(&fx, &[file.to_str().unwrap(), "--json", "--no-history"]);
+    run.expect_code(0);
+    let report = run.json();
+    assert_eq!(report["finding"]["change"]["change"], "lower_max_tokens");
+    assert_eq!(report["finding"]["change"]["from"], 1_000_000);
+    assert_eq!(report["requests_used"], 2);
+    assert!(report["passing_exchange"].is_string(), "{report}");
+    // --no-history: nothing was kept.
+    let listed = fx.run(&["history", "list", "--json"]);
+    assert!(listed.stdout.trim().is_empty(), "{}", listed.stdout);
+}

@@ -230,6 +230,15 @@ struct Found {
     lowered: Option<Change>,
 }
 
+/// Where the search starts: the failing request as it will be varied,
+/// the exchange that showed it failing, and the max_tokens change under
+/// every candidate, if any.
+struct Start {
+    base: BisectRequest,
+    exchange: ExchangeId,
+    lowered: Option<Change>,
+}
+
 impl Found {
     fn bare(finding: Finding) -> Found {
         Found {
@@ -250,74 +259,76 @@ impl Bisector<'_> {
     }
 
     async fn steps(&mut self) -> Found {
+        match self.prepare().await {
+            Ok(start) => self.minimize(start).await,
+            Err(found) => found,
+        }
+    }
+
+    /// Sends the original (it must fail), then tries it with a lower
+    /// max_tokens. `Err` when that already settles it.
+    async fn prepare(&mut self) -> Result<Start, Found> {
         let original = self.target.original.clone();
         let exchange = match self.send(original, "original".into(), Vec::new()).await {
-            Sent::Stop(reason) => return Found::bare(incomplete(reason, None)),
-            Sent::Done(Verdict::Pass, _) => return Found::bare(Finding::Passes),
+            Sent::Stop(reason) => return Err(Found::bare(incomplete(reason, None))),
+            Sent::Done(Verdict::Pass, _) => return Err(Found::bare(Finding::Passes)),
             Sent::Done(_, exchange) => exchange,
         };
         self.original_failure = exchange.outcome.failure().cloned();
-        let mut base = self.target.request.clone();
-        let mut base_exchange = Some(exchange.id.clone());
-        let mut lowered = None;
-        if let Some(lower) = self.max_tokens_change(&base) {
-            let capped = changes::apply(&base, &[&lower]);
-            let label = lower.action();
-            match self.send(self.outgoing(&capped), label, Vec::new()).await {
-                Sent::Stop(reason) => return Found::bare(incomplete(reason, None)),
-                Sent::Done(Verdict::Pass, exchange) => {
-                    return Found {
-                        finding: Finding::Culprit { change: lower },
-                        changes: Vec::new(),
-                        base: Some(base),
-                        base_exchange,
-                        passing: Some(capped),
-                        lowered: None,
-                    }
-                    .with_passing_exchange(self, exchange.id.clone());
-                }
-                Sent::Done(Verdict::SameFailure, exchange) => {
-                    base = capped;
-                    base_exchange = Some(exchange.id.clone());
-                    lowered = Some(lower);
-                }
-                Sent::Done(_, _) => self.note(format!(
-                    "with max_tokens {} the request fails differently, so candidates keep the original max_tokens",
-                    self.settings.max_tokens
-                )),
+        let mut start = Start {
+            base: self.target.request.clone(),
+            exchange: exchange.id.clone(),
+            lowered: None,
+        };
+        let Some(lower) = self.max_tokens_change(&start.base) else {
+            return Ok(start);
+        };
+        let capped = changes::apply(&start.base, &[&lower]);
+        match self.send(self.outgoing(&capped), lower.action(), Vec::new()).await {
+            Sent::Stop(reason) => return Err(Found::bare(incomplete(reason, None))),
+            Sent::Done(Verdict::Pass, exchange) => {
+                // Remembered so the report can name the passing exchange.
+                self.sent
+                    .insert(capped.fingerprint(), (Trial::Pass, exchange.id.clone()));
+                return Err(Found {
+                    finding: Finding::Culprit { change: lower },
+                    changes: Vec::new(),
+                    base: Some(start.base),
+                    base_exchange: Some(start.exchange),
+                    passing: Some(capped),
+                    lowered: None,
+                });
             }
+            Sent::Done(Verdict::SameFailure, exchange) => {
+                start.base = capped;
+                start.exchange = exchange.id.clone();
+                start.lowered = Some(lower);
+            }
+            Sent::Done(_, _) => self.note(format!(
+                "with max_tokens {} the request fails differently, so candidates keep the original max_tokens",
+                self.settings.max_tokens
+            )),
         }
-        let mut candidates = changes::candidates(&base);
-        let blockers = judge::lint_blockers(&base, &candidates, &self.original_lint);
-        if !blockers.is_empty() {
-            let named: Vec<String> = blockers
-                .iter()
-                .filter_map(|&i| candidates.get(i).map(Change::action))
-                .collect();
-            self.note(format!(
-                "left out of the search because, with every other change, it makes a request lint rejects: {}",
-                named.join("; ")
-            ));
-            candidates = candidates
-                .into_iter()
-                .enumerate()
-                .filter(|(i, _)| !blockers.contains(i))
-                .map(|(_, c)| c)
-                .collect();
-        }
+        Ok(start)
+    }
+
+    /// ddmin over the candidates of `start.base`.
+    async fn minimize(&mut self, start: Start) -> Found {
+        let candidates = self.usable_candidates(&start.base);
+        let found = |finding, changes, passing| Found {
+            finding,
+            changes,
+            base: Some(start.base.clone()),
+            base_exchange: Some(start.exchange.clone()),
+            passing,
+            lowered: start.lowered.clone(),
+        };
         if candidates.is_empty() {
-            return Found {
-                finding: Finding::NothingToTry,
-                changes: candidates,
-                base: Some(base),
-                base_exchange,
-                passing: None,
-                lowered,
-            };
+            return found(Finding::NothingToTry, candidates, None);
         }
         let mut search = Search {
             bisector: self,
-            base: &base,
+            base: &start.base,
             changes: &candidates,
         };
         let minimized = ddmin::minimize(&mut search, candidates.len()).await;
@@ -327,43 +338,55 @@ impl Bisector<'_> {
                 .collect()
         };
         let (finding, passing_set) = match minimized {
-            Minimized::Minimal(set) if set.len() == 1 => match pick(&set).pop() {
-                Some(change) => (Finding::Culprit { change }, Some(set)),
-                None => (Finding::NothingPasses, None),
+            Minimized::Minimal(set) => match pick(&set).as_slice() {
+                [one] => (
+                    Finding::Culprit {
+                        change: one.clone(),
+                    },
+                    Some(set),
+                ),
+                many => (
+                    Finding::Combination {
+                        changes: many.to_vec(),
+                    },
+                    Some(set),
+                ),
             },
-            Minimized::Minimal(set) => (
-                Finding::Combination {
-                    changes: pick(&set),
-                },
-                Some(set),
-            ),
             Minimized::NoPass => (Finding::NothingPasses, None),
             Minimized::Stopped(best) => {
                 let reason = self.stop.clone().unwrap_or(StopReason::Budget);
-                let best_changes = best.as_deref().map(pick);
-                (incomplete(reason, best_changes), best)
+                (incomplete(reason, best.as_deref().map(pick)), best)
             }
         };
         let passing = passing_set.map(|set| {
             let chosen: Vec<&Change> = set.iter().filter_map(|&i| candidates.get(i)).collect();
-            changes::apply(&base, &chosen)
+            changes::apply(&start.base, &chosen)
         });
-        let passing_exchange = passing
-            .as_ref()
-            .and_then(|p| self.sent.get(&p.fingerprint()))
-            .map(|(_, id)| id.clone());
-        let outcome = Found {
-            finding,
-            changes: candidates,
-            base: Some(base),
-            base_exchange,
-            passing,
-            lowered,
-        };
-        match passing_exchange {
-            Some(id) => outcome.with_passing_exchange(self, id),
-            None => outcome,
+        found(finding, candidates, passing)
+    }
+
+    /// The candidates of `base`, less any that would keep the simplest
+    /// request from passing lint (said in a note).
+    fn usable_candidates(&mut self, base: &BisectRequest) -> Vec<Change> {
+        let candidates = changes::candidates(base);
+        let blockers = judge::lint_blockers(base, &candidates, &self.original_lint);
+        if blockers.is_empty() {
+            return candidates;
         }
+        let named: Vec<String> = blockers
+            .iter()
+            .filter_map(|&i| candidates.get(i).map(Change::action))
+            .collect();
+        self.note(format!(
+            "left out of the search because, with every other change, it makes a request lint rejects: {}",
+            named.join("; ")
+        ));
+        candidates
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| !blockers.contains(i))
+            .map(|(_, c)| c)
+            .collect()
     }
 
     /// Lowering max_tokens, when it is high, not tied to a thinking budget,
@@ -586,20 +609,6 @@ impl Bisector<'_> {
             skipped: std::mem::take(&mut self.skipped),
             notes: std::mem::take(&mut self.notes),
         }
-    }
-}
-
-impl Found {
-    /// Remembers the passing exchange's id under the passing request's
-    /// fingerprint, so the report can name it.
-    fn with_passing_exchange(self, bisector: &mut Bisector<'_>, id: ExchangeId) -> Found {
-        if let Some(passing) = &self.passing {
-            bisector
-                .sent
-                .entry(passing.fingerprint())
-                .or_insert((Trial::Pass, id));
-        }
-        self
     }
 }
 
