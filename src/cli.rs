@@ -70,6 +70,9 @@ pub enum Command {
     Lint(LintArgs),
     /// Run the troubleshooting checklist and print what each step found.
     Doctor(DoctorArgs),
+    /// Find what makes a failing request fail: send simplified versions of it
+    /// until one succeeds, and name the difference.
+    Bisect(BisectArgs),
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -137,6 +140,44 @@ impl SendArgs {
             _ => None,
         }
     }
+}
+
+#[derive(Debug, Args, Clone)]
+#[command(
+    after_help = "Each candidate is a real request (kept in the history unless --no-history). Before sending to \
+anything but loopback, bisect shows how many requests and tokens it may use and asks; --yes skips the question. \
+Candidates go with max_tokens 16 when the original fails the same way with it.\n\
+Exit codes: 0 culprit found (or the request already succeeds), 1 none within the budget, 2 usage (or not confirmed; \
+nothing sent), 3 server unreachable, 130 interrupted."
+)]
+pub struct BisectArgs {
+    /// The failing request: a JSON body file, or an exchange id from the history.
+    #[arg(value_name = "FILE|ID")]
+    pub input: String,
+
+    /// Extra header, `Name: value` (repeatable): what the app sends on top of the profile's headers.
+    #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+
+    /// Path and query to send to, on the base URL (default: /v1/messages for a FILE, the recorded one for an ID).
+    #[arg(long)]
+    pub path: Option<String>,
+
+    /// Send at most N requests, retries included (1–64).
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub max_requests: u32,
+
+    /// Do not ask before sending to a server that is not on this machine.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Print the report as JSON on stdout (no progress on stderr).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Do not keep the attempts in the history.
+    #[arg(long)]
+    pub no_history: bool,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -6,6 +6,7 @@
 //! [`store`] keeps them; [`mock`] is the embedded Anthropic-compatible server.
 
 pub mod api;
+pub mod bisect;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -47,6 +47,20 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
             &mut stdout,
             &mut stderr,
         ))?,
+        Some(Command::Bisect(args)) => {
+            use std::io::IsTerminal;
+            let stdin = std::io::stdin();
+            let terminal = commands::bisect::Terminal {
+                interactive: stdin.is_terminal(),
+                width: commands::bisect::report_width(stdout.is_terminal(), ctx.env.get("COLUMNS")),
+                input: &mut stdin.lock(),
+            };
+            let io = Output {
+                out: &mut stdout,
+                err: &mut stderr,
+            };
+            runtime.block_on(commands::bisect::run(&ctx, args, terminal, io))?
+        }
         None => {
             claudetui::tui::terminal::install_panic_hook(ctx.paths.log_dir());
             runtime.block_on(commands::dashboard::run(&ctx, cli.demo, cli.retries))?

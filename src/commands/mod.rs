@@ -2,6 +2,7 @@
 //! into here; everything a command needs arrives as arguments, so tests can
 //! run commands without touching the process environment.
 
+pub mod bisect;
 pub mod dashboard;
 pub mod doctor;
 pub mod history;

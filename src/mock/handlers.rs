@@ -19,7 +19,7 @@ use super::checks;
 use super::ids;
 use super::reply::plan_reply;
 use super::respond::{ApiFailure, RequestId, add_rate_limit_headers, json as json_response};
-use super::scenario::{AuthMode, FaultKind};
+use super::scenario::{AuthMode, FaultKind, Scenario};
 use super::state::{Endpoint, ServerState};
 use super::stream::{Cut, deliver_json, deliver_stream, json_reply, message};
 use crate::api::lint::Endpoint as LintEndpoint;
@@ -65,6 +65,7 @@ async fn message_reply(
     body: Body,
 ) -> Result<Response, ApiFailure> {
     let (body, version) = read_checked_body(state, headers, body).await?;
+    gateway_rules(&state.scenario, headers, &body)?;
     checks::validate(&body, LintEndpoint::Messages, &version)?;
     let request = typed_request(&body)?;
     known_model(&request.model)?;
@@ -124,6 +125,7 @@ async fn count_tokens_reply(
     body: Body,
 ) -> Result<Response, ApiFailure> {
     let (body, version) = read_checked_body(state, headers, body).await?;
+    gateway_rules(&state.scenario, headers, &body)?;
     checks::validate(&body, LintEndpoint::CountTokens, &version)?;
     let model_id = body
         .get("model")
@@ -235,6 +237,50 @@ fn check_version(headers: &HeaderMap) -> Result<String, ApiFailure> {
                 ACCEPTED_VERSIONS.join(", ")
             ),
         ))
+    }
+}
+
+/// The scenario's picky-gateway rules: `anthropic-beta` values and
+/// top-level fields it refuses, answered with the API's wording for an
+/// unknown beta value and an unknown field (the message real users see
+/// when a gateway is behind on betas or strips fields).
+fn gateway_rules(scenario: &Scenario, headers: &HeaderMap, body: &Value) -> Result<(), ApiFailure> {
+    let refused: Vec<String> = headers
+        .get_all("anthropic-beta")
+        .iter()
+        .flat_map(|value| {
+            String::from_utf8_lossy(value.as_bytes())
+                .split(',')
+                .map(|v| v.trim().to_owned())
+                .collect::<Vec<_>>()
+        })
+        .filter(|value| {
+            scenario
+                .reject_betas
+                .iter()
+                .any(|refused| refused.trim().eq_ignore_ascii_case(value))
+        })
+        .collect();
+    if !refused.is_empty() {
+        let listed: Vec<String> = refused.iter().map(|v| format!("`{v}`")).collect();
+        return Err(ApiFailure::status(
+            400,
+            format!(
+                "Unexpected value(s) {} for the `anthropic-beta` header. Please consult our \
+                 documentation at docs.anthropic.com or try again without the header.",
+                listed.join(", ")
+            ),
+        ));
+    }
+    let field = body
+        .as_object()
+        .and_then(|map| map.keys().find(|key| scenario.reject_fields.contains(key)));
+    match field {
+        Some(field) => Err(ApiFailure::status(
+            400,
+            format!("{field}: Extra inputs are not permitted"),
+        )),
+        None => Ok(()),
     }
 }
 
@@ -476,6 +522,38 @@ mod tests {
 
     fn ids(page: &ModelList) -> Vec<&str> {
         page.data.iter().map(|m| m.id.as_str()).collect()
+    }
+
+    #[test]
+    fn gateway_rules_refuse_the_listed_betas_and_fields_only() {
+        let scenario = Scenario {
+            reject_betas: vec!["files-api-2025-04-14".into()],
+            reject_fields: vec!["service_tier".into()],
+            ..Scenario::default()
+        };
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "anthropic-beta",
+            "a-2025-01-01, Files-API-2025-04-14".parse().unwrap(),
+        );
+        let body = json!({"model": "m", "service_tier": "auto"});
+        let failure = gateway_rules(&scenario, &headers, &body).unwrap_err();
+        assert_eq!(failure.status, 400);
+        assert!(
+            failure.message.starts_with(
+                "Unexpected value(s) `Files-API-2025-04-14` for the `anthropic-beta` header."
+            ),
+            "{}",
+            failure.message
+        );
+        headers.insert("anthropic-beta", "a-2025-01-01".parse().unwrap());
+        let failure = gateway_rules(&scenario, &headers, &body).unwrap_err();
+        assert_eq!(
+            failure.message,
+            "service_tier: Extra inputs are not permitted"
+        );
+        assert!(gateway_rules(&scenario, &headers, &json!({"model": "m"})).is_ok());
+        assert!(gateway_rules(&Scenario::default(), &HeaderMap::new(), &body).is_ok());
     }
 
     #[test]

@@ -51,6 +51,10 @@ const BUILTINS: &[(&str, &str)] = &[
         include_str!("../../assets/scenarios/invalid-key.toml"),
     ),
     (
+        "picky-gateway",
+        include_str!("../../assets/scenarios/picky-gateway.toml"),
+    ),
+    (
         "tight-limits",
         include_str!("../../assets/scenarios/tight-limits.toml"),
     ),
@@ -86,6 +90,12 @@ pub struct Scenario {
     pub seed: u64,
     /// Checked in order; the first whose trigger fires is injected.
     pub faults: Vec<Fault>,
+    /// `anthropic-beta` values refused with a 400, as a gateway that does
+    /// not know them answers (compared case-insensitively).
+    pub reject_betas: Vec<String>,
+    /// Top-level body fields refused with a 400 `Extra inputs are not
+    /// permitted`, as a gateway that does not forward them answers.
+    pub reject_fields: Vec<String>,
 }
 
 /// Per-minute budgets of the token-bucket model.
@@ -215,6 +225,8 @@ impl Default for Scenario {
             faults_on_count_tokens: false,
             seed: 1,
             faults: Vec::new(),
+            reject_betas: Vec::new(),
+            reject_fields: Vec::new(),
         }
     }
 }
@@ -278,6 +290,12 @@ impl Scenario {
             1 => " · 1 fault".to_owned(),
             n => format!(" · {n} faults"),
         };
+        let faults = match (self.reject_betas.len(), self.reject_fields.len()) {
+            (0, 0) => faults,
+            (betas, fields) => {
+                format!("{faults} · refuses {betas} anthropic-beta value(s) and {fields} field(s)")
+            }
+        };
         format!(
             "{}: {} ({} rpm · {} input / {} output tokens per minute · {pace}{faults})",
             self.name,
@@ -304,6 +322,10 @@ struct ScenarioFile {
     seed: Option<u64>,
     #[serde(default)]
     faults: Vec<FaultFile>,
+    #[serde(default)]
+    reject_betas: Vec<String>,
+    #[serde(default)]
+    reject_fields: Vec<String>,
 }
 
 /// One `[[faults]]` table: a trigger (`every`/`offset`, `at` or
@@ -338,6 +360,16 @@ impl ScenarioFile {
         {
             return Err("every value in [limits] must be at least 1".into());
         }
+        if let Some(blank) = self
+            .reject_betas
+            .iter()
+            .chain(&self.reject_fields)
+            .find(|v| v.trim().is_empty() || v.contains(','))
+        {
+            return Err(format!(
+                "reject_betas and reject_fields take names such as \"files-api-2025-04-14\", not `{blank}`"
+            ));
+        }
         let pacing = self.pacing.unwrap_or(base.pacing);
         if !pacing.tokens_per_second.is_finite() || pacing.tokens_per_second < 0.0 {
             return Err("pacing.tokens_per_second must be 0 (no pacing) or more".into());
@@ -351,6 +383,8 @@ impl ScenarioFile {
             faults_on_count_tokens: self.faults_on_count_tokens,
             seed: self.seed.unwrap_or(base.seed),
             faults,
+            reject_betas: self.reject_betas,
+            reject_fields: self.reject_fields,
         })
     }
 }
@@ -507,6 +541,8 @@ mod tests {
                 "unknown field `colour`",
             ),
             ("auth = \"maybe\"", "unknown variant `maybe`"),
+            ("reject_betas = [\"a,b\"]", "not `a,b`"),
+            ("reject_fields = [\" \"]", "reject_betas and reject_fields"),
         ];
         for (text, expected) in cases {
             let err = Scenario::from_toml(text, "t").unwrap_err().to_string();
@@ -530,6 +566,23 @@ mod tests {
         assert!(Trigger::At(vec![2, 7]).matches_number(7));
         assert!(!Trigger::At(vec![2, 7]).matches_number(3));
         assert!(!Trigger::Probability(1.0).matches_number(1));
+    }
+
+    #[test]
+    fn picky_gateway_refuses_one_beta_value_and_one_field() {
+        let picky = Scenario::load("picky-gateway").unwrap();
+        assert_eq!(picky.reject_betas, ["files-api-2025-04-14"]);
+        assert_eq!(picky.reject_fields, ["service_tier"]);
+        assert!(picky.faults.is_empty());
+        assert!(
+            picky
+                .describe()
+                .contains("refuses 1 anthropic-beta value(s) and 1 field(s)"),
+            "{}",
+            picky.describe()
+        );
+        let default = Scenario::default();
+        assert!(default.reject_betas.is_empty() && default.reject_fields.is_empty());
     }
 
     #[test]
