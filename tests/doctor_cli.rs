@@ -134,6 +134,7 @@ fn a_healthy_setup_passes_every_step_and_prints_them_in_order() {
         "✓ 6. Payload: lint found nothing the API would refuse;",
         "✓ 7. Rate limits: headroom now: requests",
         "✓ 8. Billing: no billing error",
+        "- 9. Claude Code: no Claude Code configuration found",
     ];
     let mut at = 0;
     for title in titles {
@@ -150,7 +151,7 @@ fn a_healthy_setup_passes_every_step_and_prints_them_in_order() {
     );
     assert!(
         run.stdout
-            .contains("8 steps: 8 pass, 0 warn, 0 fail, 0 skipped"),
+            .contains("9 steps: 8 pass, 0 warn, 0 fail, 1 skipped"),
         "{}",
         run.stdout
     );
@@ -176,13 +177,16 @@ fn the_json_report_has_every_step_and_a_summary() {
             "model",
             "payload",
             "rate_limits",
-            "billing"
+            "billing",
+            "claude_code"
         ]
     );
     for (i, step) in steps.iter().enumerate() {
         assert_eq!(step["number"], i + 1);
         assert!(step["title"].is_string(), "{step:#}");
-        assert_eq!(step["state"], "pass", "{step:#}");
+        // No Claude Code files in the fixture's home: skipped, not failed.
+        let expected = if i == 8 { "skipped" } else { "pass" };
+        assert_eq!(step["state"], expected, "{step:#}");
         assert!(step["finding"].is_string(), "{step:#}");
         assert!(step["evidence"].is_array(), "{step:#}");
         assert!(step["fix"].is_null(), "{step:#}");
@@ -190,7 +194,7 @@ fn the_json_report_has_every_step_and_a_summary() {
     }
     assert_eq!(
         json["summary"],
-        serde_json::json!({"pass": 8, "warn": 0, "fail": 0, "skipped": 0, "verdict": "pass"})
+        serde_json::json!({"pass": 8, "warn": 0, "fail": 0, "skipped": 1, "verdict": "pass"})
     );
     assert!(json["duration_ms"].is_number());
 }
