@@ -153,6 +153,14 @@ fn parse_window(headers: &[Header], prefix: &str) -> LimitWindow {
 /// `retry-after-ms`, else `retry-after` as seconds (fractions allowed, as
 /// the SDKs allow them), else as an HTTP date relative to `now`.
 pub fn retry_after_secs(headers: &[Header], now: DateTime<Utc>) -> Option<f64> {
+    raw_retry_after_secs(headers, now).map(|secs| secs.min(MAX_RETRY_AFTER_SECS))
+}
+
+/// A day: a longer `retry-after` is nonsense (or hostile), and clamping it
+/// keeps every countdown and date computed from it in range.
+pub const MAX_RETRY_AFTER_SECS: f64 = 86_400.0;
+
+fn raw_retry_after_secs(headers: &[Header], now: DateTime<Utc>) -> Option<f64> {
     if let Some(ms) =
         header_value(headers, "retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok())
         && ms.is_finite()
@@ -171,6 +179,15 @@ pub fn retry_after_secs(headers: &[Header], now: DateTime<Utc>) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_absurd_retry_after_is_clamped_to_a_day() {
+        let headers = vec![Header::new("retry-after", "99999999999999")];
+        assert_eq!(
+            retry_after_secs(&headers, Utc::now()),
+            Some(MAX_RETRY_AFTER_SECS)
+        );
+    }
 
     fn h(pairs: &[(&str, &str)]) -> Vec<Header> {
         pairs.iter().map(|(n, v)| Header::new(*n, *v)).collect()

@@ -521,9 +521,32 @@ pub fn display_url(value: &str) -> String {
     let shown = match authority.rfind('@') {
         Some(at) => match authority[..at].split_once(':') {
             Some((user, _password)) => format!("{}{user}:…{}", &value[..after_scheme], &rest[at..]),
-            None => value.to_string(),
+            // `http://TOKEN@proxy:3128`: a lone user part is often the
+            // credential itself.
+            None => format!("{}…{}", &value[..after_scheme], &rest[at..]),
         },
         None => value.to_string(),
     };
     redact_text(&shown).into_owned()
+}
+
+#[cfg(test)]
+mod display_url_tests {
+    use super::display_url;
+
+    #[test]
+    fn credentials_in_urls_are_masked() {
+        assert_eq!(
+            display_url("http://team:hunter2@proxy:3128"),
+            "http://team:…@proxy:3128"
+        );
+        assert_eq!(
+            display_url("http://gwTOKEN123456@proxy:3128"),
+            "http://…@proxy:3128"
+        );
+        assert_eq!(
+            display_url("https://api.anthropic.com/v1"),
+            "https://api.anthropic.com/v1"
+        );
+    }
 }

@@ -203,6 +203,9 @@ pub(super) fn scrub(text: &str, secret: Option<&Secret>) -> String {
 
 /// A body as one short line.
 pub(super) fn excerpt(body: &str, secret: Option<&Secret>) -> String {
+    // Scrubbed before it is cut: a cut through a secret would leave a
+    // piece of it that no longer matches.
+    let body = scrub(body, secret);
     let flat: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
     let shown: String = flat.chars().take(BODY_EXCERPT_CHARS).collect();
     let cut = if flat.chars().count() > BODY_EXCERPT_CHARS {
@@ -210,7 +213,7 @@ pub(super) fn excerpt(body: &str, secret: Option<&Secret>) -> String {
     } else {
         ""
     };
-    scrub(&format!("{shown}{cut}"), secret)
+    format!("{shown}{cut}")
 }
 
 /// Milliseconds as people read them.

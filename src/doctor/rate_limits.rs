@@ -126,7 +126,8 @@ fn limited_until(exchange: &Exchange) -> Option<DateTime<Utc>> {
         .and_then(|f| f.retry_after_secs)
         .or(exchange.rate_limits.retry_after_secs);
     if let Some(secs) = retry_after {
-        return Some(answered + millis(secs * 1000.0));
+        let secs = secs.min(crate::api::ratelimit::MAX_RETRY_AFTER_SECS);
+        return answered.checked_add_signed(millis(secs * 1000.0));
     }
     exchange
         .rate_limits
@@ -270,7 +271,7 @@ fn allowance(
         (&snapshot.requests, 1),
         (&snapshot.input_tokens, tokens_in),
         (&snapshot.output_tokens, tokens_out),
-        (&snapshot.tokens, tokens_in + tokens_out),
+        (&snapshot.tokens, tokens_in.saturating_add(tokens_out)),
     ];
     let fits = costs
         .iter()

@@ -65,7 +65,36 @@ async fn bounded(id: StepId, input: &DoctorInput, probe: &ProbeCell) -> StepRepo
         .await
         .unwrap_or_else(|_| timed_out(id, input));
     report.duration = Some(started.elapsed());
+    scrub_report(&mut report, input);
     report
+}
+
+/// The last line of defence: whatever a step wrote (a server echoing the
+/// key back, a key pasted into the wrong variable), the profile's secret
+/// and its custom header values, and anything key-shaped, leave masked.
+fn scrub_report(report: &mut StepReport, input: &DoctorInput) {
+    let secret = input.profile.credential.as_ref().map(|c| &c.secret);
+    let header_secrets: Vec<crate::config::Secret> = input
+        .profile
+        .custom_headers
+        .iter()
+        .filter(|h| crate::store::redact::looks_secret(&h.name))
+        .map(|h| crate::config::Secret::new(h.value.clone()))
+        .collect();
+    let clean = |text: &str| {
+        let mut text = super::probe::scrub(text, secret);
+        for other in &header_secrets {
+            text = super::probe::scrub(&text, Some(other));
+        }
+        text
+    };
+    report.finding = clean(&report.finding);
+    for line in &mut report.evidence {
+        *line = clean(line);
+    }
+    if let Some(fix) = &mut report.fix {
+        *fix = clean(fix);
+    }
 }
 
 async fn unbounded(id: StepId, input: &DoctorInput, probe: &ProbeCell) -> StepReport {
@@ -183,6 +212,25 @@ mod tests {
     use crate::doctor::probe::testing;
 
     const KEY: &str = "sk-ant-api03-RunnerTestKey-0123456789abcdefghijklmn-LMNO";
+
+    #[test]
+    fn every_report_is_scrubbed_of_the_profiles_secret_whatever_its_shape() {
+        let token = "gw-SECRETTOKEN-0123456789abcdef";
+        let input = testing::input(token);
+        let mut report = StepReport::skipped(
+            StepId::Authentication,
+            format!("401 invalid token: Bearer {token}"),
+        );
+        report.evidence = vec![format!("body: {token} and {KEY}")];
+        report.fix = Some(format!("do not paste {token}"));
+        scrub_report(&mut report, &input);
+        let text: Vec<&str> = report.texts().collect();
+        assert!(
+            !text.iter().any(|t| t.contains("SECRETTOKEN-0123")),
+            "{text:?}"
+        );
+        assert!(!text.iter().any(|t| t.contains(&KEY[10..])), "{text:?}");
+    }
 
     async fn finals(
         rx: &mut tokio::sync::mpsc::UnboundedReceiver<StepReport>,

@@ -250,7 +250,7 @@ impl Attempt<'_> {
             .as_ref()
             .map(|r| RateLimitSnapshot::from_headers(&r.headers, Utc::now()))
             .unwrap_or_default();
-        Exchange {
+        let mut exchange = Exchange {
             id: self.id.clone(),
             started_at,
             profile: self.request.profile.clone(),
@@ -262,7 +262,41 @@ impl Attempt<'_> {
             outcome,
             attempt: self.number,
             retry_of: self.retry_of.clone(),
+        };
+        if let Some(credential) = &self.request.credential {
+            mask_echoed_secret(&mut exchange, credential.secret.expose());
         }
+        exchange
+    }
+}
+
+/// A gateway may echo the credential back (`invalid token: Bearer gw-…`);
+/// a token that does not look like an Anthropic key is not caught by the
+/// usual redaction, so the exact secret is masked wherever the response
+/// could carry it, before the exchange is shown or stored.
+fn mask_echoed_secret(exchange: &mut Exchange, secret: &str) {
+    let secret = secret.trim();
+    // Too short to be a credential; masking it would mangle text.
+    if secret.chars().count() < 8 {
+        return;
+    }
+    let masked = crate::store::redact::mask_secret(secret);
+    let clean = |text: &mut String| {
+        if text.contains(secret) {
+            *text = text.replace(secret, &masked);
+        }
+    };
+    if let Some(response) = exchange.response.as_mut() {
+        clean(&mut response.body);
+        for event in &mut response.events {
+            clean(&mut event.data);
+        }
+        for header in &mut response.headers {
+            clean(&mut header.value);
+        }
+    }
+    if let Outcome::Failed(failure) = &mut exchange.outcome {
+        clean(&mut failure.message);
     }
 }
 
@@ -398,5 +432,25 @@ fn version_name(version: reqwest::Version) -> &'static str {
         reqwest::Version::HTTP_2 => "HTTP/2",
         reqwest::Version::HTTP_3 => "HTTP/3",
         _ => "HTTP/?",
+    }
+}
+
+#[cfg(test)]
+mod echo_tests {
+    use super::*;
+
+    #[test]
+    fn a_token_the_server_echoes_back_is_masked_everywhere() {
+        let token = "gw-SECRETTOKEN-0123456789abcdef";
+        let mut exchange = crate::tui::fixtures::exchange(1, "m", Some(401));
+        if let Some(response) = exchange.response.as_mut() {
+            response.body = format!(r#"{{"error":{{"message":"invalid token: Bearer {token}"}}}}"#);
+        }
+        if let Outcome::Failed(failure) = &mut exchange.outcome {
+            failure.message = format!("invalid token: Bearer {token}");
+        }
+        mask_echoed_secret(&mut exchange, token);
+        let text = serde_json::to_string(&exchange).unwrap();
+        assert!(!text.contains("SECRETTOKEN-0123"), "{text}");
     }
 }

@@ -74,6 +74,9 @@ impl Fixture {
             .env("CLAUDETUI_DATA_DIR", self.data_dir())
             .env("CLAUDETUI_CONFIG", self.config_file())
             .env("NO_COLOR", "1")
+            // Not the checkout: a `.claude/settings.json` there would make
+            // the doctor check Claude Code for real.
+            .current_dir(self.home.path())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

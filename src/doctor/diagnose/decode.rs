@@ -365,7 +365,7 @@ pub fn path_words(path: &str) -> Option<String> {
             .and_then(|next| next.parse::<usize>().ok());
         match index {
             Some(n) => {
-                phrases.push(format!("{} {}", item_name(segment), n + 1));
+                phrases.push(format!("{} {}", item_name(segment), n.saturating_add(1)));
                 i += 2;
             }
             None => {

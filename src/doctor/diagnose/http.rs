@@ -313,11 +313,14 @@ fn answered_at(d: &Draft) -> DateTime<Utc> {
         .headers_ms
         .unwrap_or(d.exchange.timing.total_ms);
     let ms = if ms.is_finite() {
-        ms.max(0.0) as i64
+        ms.clamp(0.0, 1e12) as i64
     } else {
         0
     };
-    d.exchange.started_at + chrono::Duration::milliseconds(ms)
+    d.exchange
+        .started_at
+        .checked_add_signed(chrono::Duration::milliseconds(ms))
+        .unwrap_or(d.exchange.started_at)
 }
 
 /// The limit a 429 message names (`input tokens`, `requests`, …), as the
@@ -407,7 +410,11 @@ fn rate_limited(d: &mut Draft) {
         d.explain("The response carried no anthropic-ratelimit-* headers (gateways often strip them), so the numbers are unknown, not zero.");
     }
     if let Some(secs) = retry_after {
-        let until = answered + chrono::Duration::milliseconds((secs * 1000.0) as i64);
+        let until = answered
+            .checked_add_signed(chrono::Duration::milliseconds(
+                (secs.min(crate::api::ratelimit::MAX_RETRY_AFTER_SECS) * 1000.0) as i64,
+            ))
+            .unwrap_or(answered);
         d.explain(format!(
             "retry-after asks for {} before the next request (until {} UTC).",
             seconds(secs),
