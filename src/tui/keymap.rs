@@ -352,7 +352,7 @@ impl Default for Keymap {
                 let keys = action
                     .default_keys()
                     .iter()
-                    .map(|k| KeyBinding::parse(k).expect("default keys parse"))
+                    .filter_map(|k| KeyBinding::parse(k))
                     .collect();
                 (action, keys)
             })
@@ -501,6 +501,15 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect()))
             .collect()
+    }
+
+    #[test]
+    fn every_default_key_parses() {
+        for &action in Action::ALL {
+            for key in action.default_keys() {
+                assert!(KeyBinding::parse(key).is_some(), "{action:?}: {key}");
+            }
+        }
     }
 
     #[test]
