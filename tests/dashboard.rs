@@ -214,6 +214,31 @@ fn demo_send_watch_break_and_quit_with_the_terminal_restored() {
     let draft = std::fs::read_to_string(s._home.path().join("data/draft-demo.json"))
         .expect("the draft was saved");
     assert!(draft.contains("x{"), "{draft}");
+
+    // Nothing the dashboard wrote (draft, log) holds the key.
+    let mut written = Vec::new();
+    collect_files(s._home.path(), &mut written);
+    assert!(!written.is_empty());
+    for path in written {
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains("embedded-server-accepts-any-key"),
+            "{} holds the key",
+            path.display()
+        );
+    }
+}
+
+fn collect_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_files(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
 }
 
 #[test]
