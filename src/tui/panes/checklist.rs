@@ -147,6 +147,15 @@ impl ChecklistPane {
             }
         }
         let rest = inner.height - list_height;
+        if rest < 3 {
+            // No room for the rule that counts hidden steps: the bottom
+            // border counts them instead.
+            if let Some(note) = self.hidden_note(list_height) {
+                let y = area.bottom().saturating_sub(1);
+                let width = area.width.saturating_sub(4) as usize;
+                buf.set_stringn(area.x + 2, y, note, width, ctx.theme.dim);
+            }
+        }
         if rest == 0 {
             return;
         }
@@ -156,17 +165,7 @@ impl ChecklistPane {
             let rule = "─".repeat(inner.width as usize);
             buf.set_string(details.x, details.y, rule, ctx.theme.dim);
             // Steps scrolled out of sight are counted, so none is missed.
-            let above = self.offset;
-            let below = self
-                .rows
-                .len()
-                .saturating_sub(self.offset + list_height as usize);
-            let hidden = match (above, below) {
-                (0, 0) => None,
-                (0, b) => Some(format!(" ↓ {b} more (j/k) ")),
-                (a, 0) => Some(format!(" ↑ {a} more (j/k) ")),
-                (a, b) => Some(format!(" ↑ {a} ↓ {b} more (j/k) ")),
-            };
+            let hidden = self.hidden_note(list_height);
             if let Some(note) = hidden {
                 buf.set_stringn(
                     details.x + 1,
@@ -183,6 +182,21 @@ impl ChecklistPane {
             Paragraph::new(detail_lines(row, finding_cut, ctx))
                 .wrap(Wrap { trim: false })
                 .render(details, buf);
+        }
+    }
+
+    /// `↓ 5 more (j/k)` when steps are scrolled out of the list.
+    fn hidden_note(&self, list_height: u16) -> Option<String> {
+        let above = self.offset;
+        let below = self
+            .rows
+            .len()
+            .saturating_sub(self.offset + list_height as usize);
+        match (above, below) {
+            (0, 0) => None,
+            (0, b) => Some(format!(" ↓ {b} more (j/k) ")),
+            (a, 0) => Some(format!(" ↑ {a} more (j/k) ")),
+            (a, b) => Some(format!(" ↑ {a} ↓ {b} more (j/k) ")),
         }
     }
 

@@ -137,3 +137,38 @@ fn error_and_rate_limited() {
     insta::assert_snapshot!("rate_limited_120x36", text);
     insta::assert_snapshot!("rate_limited_80x24", screen(&mut app, 80, 24));
 }
+
+#[test]
+fn loading_and_streaming_at_80x24() {
+    // The store has not answered yet: the history says it is reading.
+    let mut app = App::new(
+        demo_profile("http://127.0.0.1:4747"),
+        true,
+        Keymap::default(),
+        Theme::new(ColorMode::Ansi16),
+        ComposerPane::new(SAMPLE, "hello.json"),
+        at(0),
+        FixedOffset::east_opt(0).unwrap(),
+    );
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("reading the history"), "{text}");
+    insta::assert_snapshot!("loading_80x24", text);
+    let ex = exchange(1, "claude-sonnet-4-6", Some(200));
+    run(&mut app, &ex, 9_000);
+    let event = StreamEvent::parse(&SseEvent {
+        event: "content_block_delta".into(),
+        data: r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello there!"}}"#.into(),
+        ..SseEvent::default()
+    });
+    if let Ok(event) = event {
+        update(
+            &mut app,
+            Msg::engine(Event::StreamDelta {
+                id: ex.id.clone(),
+                at_ms: 420.0,
+                event,
+            }),
+        );
+    }
+    insta::assert_snapshot!("streaming_80x24", screen(&mut app, 80, 24));
+}
