@@ -158,26 +158,14 @@ fn on_overlay_key(app: &mut App, overlay: Overlay, key: KeyEvent, effects: &mut 
         Overlay::Help { scroll } => {
             let close = matches!(key.code, KeyCode::Esc | KeyCode::Char('q'))
                 || app.keymap.is(Action::Help, &key);
-            let scroll = match key.code {
-                KeyCode::Char('j') | KeyCode::Down => scroll.saturating_add(1),
-                KeyCode::Char('k') | KeyCode::Up => scroll.saturating_sub(1),
-                KeyCode::PageDown | KeyCode::Char(' ') => scroll.saturating_add(10),
-                KeyCode::PageUp => scroll.saturating_sub(10),
-                _ => scroll,
-            };
+            let scroll = overlay_scroll(&key, scroll);
             if !close {
                 app.overlay = Some(Overlay::Help { scroll });
             }
         }
         Overlay::Diagnosis { diagnosis, scroll } => {
             let close = matches!(key.code, KeyCode::Esc | KeyCode::Char('q' | 'd'));
-            let scroll = match key.code {
-                KeyCode::Char('j') | KeyCode::Down => scroll.saturating_add(1),
-                KeyCode::Char('k') | KeyCode::Up => scroll.saturating_sub(1),
-                KeyCode::PageDown | KeyCode::Char(' ') => scroll.saturating_add(10),
-                KeyCode::PageUp => scroll.saturating_sub(10),
-                _ => scroll,
-            };
+            let scroll = overlay_scroll(&key, scroll);
             if !close {
                 app.overlay = Some(Overlay::Diagnosis { diagnosis, scroll });
             }
@@ -193,6 +181,18 @@ fn on_overlay_key(app: &mut App, overlay: Overlay, key: KeyEvent, effects: &mut 
             ),
             _ => app.overlay = Some(Overlay::Confirm(pending)),
         },
+    }
+}
+
+/// j/k and the page keys move a scrolled overlay (help, diagnosis).
+fn overlay_scroll(key: &KeyEvent, scroll: u16) -> u16 {
+    use crossterm::event::KeyCode;
+    match key.code {
+        KeyCode::Char('j') | KeyCode::Down => scroll.saturating_add(1),
+        KeyCode::Char('k') | KeyCode::Up => scroll.saturating_sub(1),
+        KeyCode::PageDown | KeyCode::Char(' ') => scroll.saturating_add(10),
+        KeyCode::PageUp => scroll.saturating_sub(10),
+        _ => scroll,
     }
 }
 

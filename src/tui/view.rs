@@ -144,15 +144,8 @@ fn too_small(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 fn confirm(pending: &PendingSend, screen: Rect, buf: &mut Buffer, ctx: &PaneContext) {
-    let width = screen.width.saturating_sub(8).min(90);
     let shown = pending.problems.len().min(8) as u16;
-    let height = (shown + 7).min(screen.height.saturating_sub(2));
-    let area = Rect::new(
-        screen.x + (screen.width - width) / 2,
-        screen.y + (screen.height - height) / 2,
-        width,
-        height,
-    );
+    let area = super::panes::centred(screen, 90, shown + 7, 4);
     let mut lines = vec![Line::styled(
         format!(
             "The API will reject this request: lint found {} error{}.",

@@ -6,7 +6,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Padding, Paragraph, Widget};
+use ratatui::widgets::Padding;
 
 use super::PaneContext;
 use crate::doctor::diagnose::{Diagnosis, evidence_name_width};
@@ -15,14 +15,7 @@ const TITLE: &str = " Diagnosis — Esc closes, j/k scroll ";
 
 /// Where the overlay goes: centred, at most 100×36.
 pub fn area(screen: Rect) -> Rect {
-    let width = screen.width.saturating_sub(4).min(100);
-    let height = screen.height.saturating_sub(2).min(36);
-    Rect::new(
-        screen.x + (screen.width - width) / 2,
-        screen.y + (screen.height - height) / 2,
-        width,
-        height,
-    )
+    super::centred(screen, 100, 36, 2)
 }
 
 /// Draws the overlay centred on `screen`, scrolled by `scroll` lines
@@ -35,22 +28,9 @@ pub fn render_diagnosis(
     ctx: &PaneContext,
 ) -> u16 {
     let area = area(screen);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Thick)
-        .border_style(ctx.theme.border_focused)
-        .padding(Padding::horizontal(1))
-        .title(Line::styled(TITLE, ctx.theme.title_focused));
-    let inner = block.inner(area);
-    let text = lines(diagnosis, inner.width as usize, ctx);
-    let total = u16::try_from(text.len()).unwrap_or(u16::MAX);
-    let scroll = scroll.min(total.saturating_sub(inner.height));
-    Clear.render(area, buf);
-    Paragraph::new(text)
-        .block(block)
-        .scroll((scroll, 0))
-        .render(area, buf);
-    scroll
+    let block = super::overlay_block(TITLE, ctx).padding(Padding::horizontal(1));
+    let text = lines(diagnosis, block.inner(area).width as usize, ctx);
+    super::render_scrolled(text, block, scroll, area, buf)
 }
 
 /// The diagnosis as lines `width` columns wide.

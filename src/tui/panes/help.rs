@@ -4,7 +4,6 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget};
 
 use super::PaneContext;
 use crate::tui::keymap::{Context, Keymap};
@@ -54,14 +53,7 @@ pub fn lines(keymap: &Keymap, ctx: &PaneContext) -> Vec<Line<'static>> {
 
 /// Where the overlay goes: centred, at most 96×40.
 pub fn area(screen: Rect) -> Rect {
-    let width = screen.width.saturating_sub(4).min(96);
-    let height = screen.height.saturating_sub(2).min(40);
-    Rect::new(
-        screen.x + (screen.width - width) / 2,
-        screen.y + (screen.height - height) / 2,
-        width,
-        height,
-    )
+    super::centred(screen, 96, 40, 2)
 }
 
 /// Draws the overlay scrolled by `scroll` lines (clamped; the clamped value
@@ -73,25 +65,8 @@ pub fn render(
     buf: &mut Buffer,
     ctx: &PaneContext,
 ) -> u16 {
-    let area = area(screen);
-    let text = lines(keymap, ctx);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Thick)
-        .border_style(ctx.theme.border_focused)
-        .title(Line::styled(
-            " Keys — Esc or ? closes, j/k scroll ",
-            ctx.theme.title_focused,
-        ));
-    let inner = block.inner(area);
-    let max_scroll = (text.len() as u16).saturating_sub(inner.height);
-    let scroll = scroll.min(max_scroll);
-    Clear.render(area, buf);
-    Paragraph::new(text)
-        .block(block)
-        .scroll((scroll, 0))
-        .render(area, buf);
-    scroll
+    let block = super::overlay_block(" Keys — Esc or ? closes, j/k scroll ", ctx);
+    super::render_scrolled(lines(keymap, ctx), block, scroll, area(screen), buf)
 }
 
 #[cfg(test)]
