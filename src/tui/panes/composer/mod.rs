@@ -10,11 +10,11 @@
 //! Text is kept in `ratatui-textarea` editors (cursor, selection, undo,
 //! scrolling, wide characters, tabs). That widget cannot colour tokens, so
 //! the composer lets it draw the text, then recolours the drawn cells with
-//! its own JSON tokenizer and draws its own gutter (line numbers with lint
-//! markers); secrets are masked on the drawn cells the same way.
+//! the JSON tokenizer the response viewer uses too
+//! ([`crate::tui::highlight`]), and draws its own gutter (line numbers with
+//! lint markers); secrets are masked on the drawn cells the same way.
 
 mod headers;
-mod json;
 mod picker;
 mod quick;
 mod view;

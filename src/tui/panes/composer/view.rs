@@ -3,7 +3,8 @@
 //!
 //! The editor widget draws the text (it owns scrolling, the cursor,
 //! selection, tabs and wide characters); the composer then patches the
-//! colours of the drawn cells from its own tokenizer, walking graphemes
+//! colours of the drawn cells from the shared JSON tokenizer
+//! ([`crate::tui::highlight`]), walking graphemes
 //! the same way the widget does, and masks secrets on those cells. Only
 //! the visible part of a line is tokenized, so a one-line 1 MB body stays
 //! cheap to draw.
@@ -17,10 +18,10 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use super::json::{TokenKind, tokenize};
 use super::quick::QuickFields;
 use super::{Analysis, ComposerPane, TAB_WIDTH, View, headers};
 use crate::api::lint::Severity;
+use crate::tui::highlight::json_tokens;
 use crate::tui::panes::PaneContext;
 use crate::tui::theme::Theme;
 
@@ -576,9 +577,9 @@ impl Paint<'_> {
         if self.header_line {
             return header_runs(text, theme);
         }
-        tokenize(text)
+        json_tokens(text)
             .into_iter()
-            .map(|t| (t.range, token_style(t.kind, theme)))
+            .map(|(range, token)| (range, token.style(theme)))
             .collect()
     }
 
@@ -604,17 +605,6 @@ struct DrawnCell {
     len: usize,
     col: usize,
     width: usize,
-}
-
-fn token_style(kind: TokenKind, theme: &Theme) -> Style {
-    match kind {
-        TokenKind::Key => theme.json_key,
-        TokenKind::String => theme.json_string,
-        TokenKind::Number => theme.json_number,
-        TokenKind::Literal => theme.json_literal,
-        TokenKind::Punct => theme.json_punct,
-        TokenKind::Space | TokenKind::Other => theme.base,
-    }
 }
 
 /// `# comment` dim; `name: value` as key and string.
