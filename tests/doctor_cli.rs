@@ -6,15 +6,12 @@
 mod common;
 
 use std::net::TcpListener as StdListener;
-use std::sync::Arc;
 
 use claudetui::api::errors::FailureKind;
 use common::{Fixture, HELLO, Run, TEST_KEY};
 use serde_json::Value;
 use tokio::io::{AsyncWriteExt, copy_bidirectional};
 use tokio::net::{TcpListener, TcpStream};
-use tokio_rustls::TlsAcceptor;
-use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 /// `claudetui doctor --json --base-url BASE ARGS`, parsed.
 fn doctor_json(fx: &Fixture, base: &str, args: &[&str]) -> (Run, Value) {
@@ -61,20 +58,7 @@ fn closed_port() -> u16 {
 /// 127.0.0.1: it completes handshakes and answers nothing. Returns its
 /// port and the certificate as PEM.
 async fn self_signed_server() -> (u16, String) {
-    let certified =
-        rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
-    let cert: CertificateDer<'static> = certified.cert.der().clone();
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
-        certified.signing_key.serialize_der(),
-    ));
-    let provider = Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider());
-    let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![cert], key)
-        .unwrap();
-    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let (acceptor, pem) = common::self_signed_acceptor();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
@@ -87,7 +71,7 @@ async fn self_signed_server() -> (u16, String) {
             });
         }
     });
-    (port, certified.cert.pem())
+    (port, pem)
 }
 
 /// An HTTP CONNECT proxy that tunnels every request to `127.0.0.1:to`,

@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use claudetui::api::errors::FailureKind;
 use claudetui::config::{Credential, CredentialKind, Profile, Secret, Source, Sourced};
 use claudetui::engine::{Engine, Event, OutgoingRequest};
@@ -13,8 +11,6 @@ use claudetui::exchange::{Exchange, Outcome};
 use common::{HELLO, TEST_KEY};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use tokio_rustls::TlsAcceptor;
-use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 const REPLY: &str = r#"{"id":"msg_tls","type":"message","role":"assistant","model":"claude-sonnet-4-6","content":[{"type":"text","text":"over TLS"}],"stop_reason":"end_turn","usage":{"input_tokens":3,"output_tokens":2}}"#;
 
@@ -22,20 +18,7 @@ const REPLY: &str = r#"{"id":"msg_tls","type":"message","role":"assistant","mode
 /// `127.0.0.1` with a fresh self-signed certificate; returns its port and
 /// the certificate as PEM.
 async fn https_server() -> (u16, String) {
-    let certified =
-        rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
-    let cert: CertificateDer<'static> = certified.cert.der().clone();
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
-        certified.signing_key.serialize_der(),
-    ));
-    let provider = Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider());
-    let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![cert], key)
-        .unwrap();
-    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let (acceptor, pem) = common::self_signed_acceptor();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
@@ -65,7 +48,7 @@ async fn https_server() -> (u16, String) {
             });
         }
     });
-    (port, certified.cert.pem())
+    (port, pem)
 }
 
 fn profile(base_url: String, ca_file: Option<std::path::PathBuf>) -> Profile {
