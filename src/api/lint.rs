@@ -118,6 +118,21 @@ pub enum Endpoint {
     CountTokens,
 }
 
+impl Endpoint {
+    /// The endpoint a request path names, also behind a gateway's path
+    /// prefix (`/anthropic/v1/messages`); the query is ignored.
+    pub fn of_path(path: &str) -> Option<Endpoint> {
+        let path = path.split('?').next().unwrap_or_default();
+        if path.ends_with("/v1/messages/count_tokens") {
+            Some(Endpoint::CountTokens)
+        } else if path.ends_with("/v1/messages") {
+            Some(Endpoint::Messages)
+        } else {
+            None
+        }
+    }
+}
+
 /// What the lint needs to know beyond the body.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LintOptions {

@@ -47,14 +47,7 @@ impl BisectRequest {
     /// Which API endpoint the path is, also behind a gateway's path prefix
     /// (`/anthropic/v1/messages`).
     pub fn api_endpoint(&self) -> Option<Endpoint> {
-        let path = self.endpoint().trim_end_matches('/');
-        if path.ends_with("/v1/messages/count_tokens") {
-            Some(Endpoint::CountTokens)
-        } else if path.ends_with("/v1/messages") {
-            Some(Endpoint::Messages)
-        } else {
-            None
-        }
+        Endpoint::of_path(self.endpoint().trim_end_matches('/'))
     }
 
     /// The body as sent: compact JSON (key order kept).

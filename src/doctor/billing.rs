@@ -78,7 +78,7 @@ fn judge_at(input: &DoctorInput, probe: &Probe, now: DateTime<Utc>) -> StepRepor
     let paid_since = seen
         .iter()
         .take_while(|e| e.started_at >= latest.started_at && e.id != latest.id)
-        .find(|e| e.outcome == Outcome::Ok && is_messages(e));
+        .find(|e| e.outcome == Outcome::Ok && super::history::is_messages(e));
     if let Some(ok) = paid_since {
         return v.report(
             StepId::Billing,
@@ -103,14 +103,6 @@ fn judge_at(input: &DoctorInput, probe: &Probe, now: DateTime<Utc>) -> StepRepor
         v.fail(finding, fix);
     }
     v.report(StepId::Billing, "")
-}
-
-fn is_messages(exchange: &Exchange) -> bool {
-    let path = exchange.request.path();
-    path.split('?')
-        .next()
-        .unwrap_or(path)
-        .ends_with("/v1/messages")
 }
 
 #[cfg(test)]

@@ -170,14 +170,7 @@ fn lint_endpoint(request: &RecordedRequest) -> Option<Endpoint> {
     if !request.method.eq_ignore_ascii_case("POST") {
         return None;
     }
-    let path = request.path().split('?').next().unwrap_or_default();
-    if path.ends_with("/v1/messages/count_tokens") {
-        Some(Endpoint::CountTokens)
-    } else if path.ends_with("/v1/messages") {
-        Some(Endpoint::Messages)
-    } else {
-        None
-    }
+    Endpoint::of_path(request.path())
 }
 
 /// The lint error that names what the API rejected: the same message

@@ -18,6 +18,12 @@ pub(super) fn relevant(input: &DoctorInput) -> Vec<&Exchange> {
         .collect()
 }
 
+/// True for an exchange with the Messages endpoint (behind any prefix).
+pub(super) fn is_messages(exchange: &Exchange) -> bool {
+    crate::api::lint::Endpoint::of_path(exchange.request.path())
+        == Some(crate::api::lint::Endpoint::Messages)
+}
+
 /// True when `url` is `base` or below it (not merely sharing a prefix:
 /// `http://host:80` is not under `http://host:8`).
 fn on_base(url: &str, base: &str) -> bool {

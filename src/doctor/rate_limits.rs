@@ -54,7 +54,7 @@ fn judge_at(input: &DoctorInput, probe: &Probe, now: DateTime<Utc>) -> StepRepor
         });
     let last_messages = recent
         .iter()
-        .find(|e| is_messages(e) && e.rate_limits.is_known())
+        .find(|e| super::history::is_messages(e) && e.rate_limits.is_known())
         .map(|e| Seen {
             label: format!(
                 "last Messages exchange, {} ago ({})",
@@ -106,14 +106,6 @@ fn judge_at(input: &DoctorInput, probe: &Probe, now: DateTime<Utc>) -> StepRepor
     }
     let passed = format!("headroom now: {}", headroom(seen.snapshot, refill_at));
     v.report(StepId::RateLimits, passed)
-}
-
-fn is_messages(exchange: &Exchange) -> bool {
-    let path = exchange.request.path();
-    path.split('?')
-        .next()
-        .unwrap_or(path)
-        .ends_with("/v1/messages")
 }
 
 /// When a 429 stops holding: its `retry-after` after the answer came, or

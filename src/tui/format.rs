@@ -74,6 +74,33 @@ pub fn compact(n: u64) -> String {
     }
 }
 
+/// Columns `text` takes on screen.
+pub fn text_width(text: &str) -> usize {
+    ratatui::text::Span::raw(text).width()
+}
+
+/// `word` in pieces of at most `width` columns (one piece when it fits).
+pub fn break_word(word: &str, width: usize) -> Vec<String> {
+    if text_width(word) <= width {
+        return vec![word.to_owned()];
+    }
+    let mut pieces = vec![String::new()];
+    let mut used = 0;
+    for ch in word.chars() {
+        let mut buf = [0u8; 4];
+        let ch_width = text_width(ch.encode_utf8(&mut buf));
+        if used > 0 && used + ch_width > width {
+            pieces.push(String::new());
+            used = 0;
+        }
+        if let Some(piece) = pieces.last_mut() {
+            piece.push(ch);
+        }
+        used += ch_width;
+    }
+    pieces
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +115,14 @@ mod tests {
         assert_eq!(format_latency(3_210.0), "3.2s");
         assert_eq!(format_latency(65_000.0), "1m05s");
         assert_eq!(format_latency(-1.0), "?");
+    }
+
+    #[test]
+    fn long_words_break_between_characters() {
+        assert_eq!(break_word("abc", 5), ["abc"]);
+        assert_eq!(break_word("abcdef", 4), ["abcd", "ef"]);
+        assert_eq!(break_word("日本語", 4), ["日本", "語"]);
+        assert_eq!(text_width("日本"), 4);
     }
 
     #[test]

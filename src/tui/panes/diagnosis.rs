@@ -10,6 +10,7 @@ use ratatui::widgets::Padding;
 
 use super::PaneContext;
 use crate::doctor::diagnose::{Diagnosis, evidence_name_width};
+use crate::tui::format::{break_word, text_width};
 
 const TITLE: &str = " Diagnosis — Esc closes, j/k scroll ";
 
@@ -129,10 +130,6 @@ fn evidence(rows: &[(String, String)], width: usize, ctx: &PaneContext) -> Vec<L
     out
 }
 
-fn text_width(text: &str) -> usize {
-    Span::raw(text).width()
-}
-
 /// Word-wraps `text` to `width` columns: the first line starts with
 /// `first`, the others with `rest` (both in `prefix_style`). A word wider
 /// than a line is broken between characters.
@@ -180,28 +177,6 @@ fn styled(prefix: &str, text: String, style: Style, prefix_style: Style) -> Line
         Span::styled(prefix.to_owned(), prefix_style),
         Span::styled(text, style),
     ])
-}
-
-/// `word` in pieces of at most `width` columns (one piece when it fits).
-fn break_word(word: &str, width: usize) -> Vec<String> {
-    if text_width(word) <= width {
-        return vec![word.to_owned()];
-    }
-    let mut pieces = vec![String::new()];
-    let mut used = 0;
-    for ch in word.chars() {
-        let mut buf = [0u8; 4];
-        let ch_width = text_width(ch.encode_utf8(&mut buf));
-        if used > 0 && used + ch_width > width {
-            pieces.push(String::new());
-            used = 0;
-        }
-        if let Some(piece) = pieces.last_mut() {
-            piece.push(ch);
-        }
-        used += ch_width;
-    }
-    pieces
 }
 
 #[cfg(test)]

@@ -32,7 +32,9 @@ use ratatui::widgets::Widget;
 use super::PaneContext;
 use crate::api::ratelimit::{LimitWindow, RateLimitSnapshot};
 use crate::exchange::{Exchange, Outcome};
-use crate::tui::format::{compact, format_countdown, format_elapsed, format_latency, thousands};
+use crate::tui::format::{
+    break_word, compact, format_countdown, format_elapsed, format_latency, text_width, thousands,
+};
 use crate::tui::keymap::Action;
 use crate::tui::theme::{Level, Theme};
 
@@ -755,10 +757,6 @@ fn sparkline(values: &[Option<f64>], max: f64) -> String {
         .collect()
 }
 
-fn text_width(text: &str) -> usize {
-    Span::raw(text).width()
-}
-
 /// Word-wraps styled text to `width` columns; a word wider than a line is
 /// broken between characters. Words are joined by single spaces, and a
 /// lone `·` separator stays with the word after it.
@@ -796,25 +794,6 @@ fn wrap(spans: &[Span<'static>], width: usize) -> Vec<Line<'static>> {
         lines.push(Line::from(line));
     }
     lines
-}
-
-/// `word` in pieces of at most `width` columns (one piece when it fits).
-fn break_word(word: &str, width: usize) -> Vec<String> {
-    let mut pieces = vec![String::new()];
-    let mut used = 0;
-    for ch in word.chars() {
-        let mut buf = [0u8; 4];
-        let ch_width = text_width(ch.encode_utf8(&mut buf));
-        if used > 0 && used + ch_width > width {
-            pieces.push(String::new());
-            used = 0;
-        }
-        if let Some(piece) = pieces.last_mut() {
-            piece.push(ch);
-        }
-        used += ch_width;
-    }
-    pieces
 }
 
 #[cfg(test)]
