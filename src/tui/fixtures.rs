@@ -97,3 +97,27 @@ pub fn started(exchange: &Exchange) -> crate::tui::app::Msg {
         retry_of: None,
     })
 }
+
+/// Draws one line `width` columns wide with `render` (default theme, not
+/// focused, time pinned) and returns what the terminal shows.
+pub fn draw_line(
+    width: u16,
+    render: impl FnOnce(
+        ratatui::layout::Rect,
+        &mut ratatui::buffer::Buffer,
+        &crate::tui::panes::PaneContext,
+    ),
+) -> String {
+    let theme = crate::tui::theme::Theme::default();
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, 1))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let ctx = crate::tui::panes::PaneContext {
+        theme: &theme,
+        focused: false,
+        now: at(0),
+    };
+    terminal
+        .draw(|f| render(f.area(), f.buffer_mut(), &ctx))
+        .unwrap_or_else(|e| panic!("{e}"));
+    terminal.backend().to_string()
+}

@@ -73,24 +73,12 @@ pub fn render(
 mod tests {
     use super::*;
     use crate::config::{Credential, CredentialKind, Secret, Sourced};
-    use crate::tui::fixtures::{TEST_KEY, at};
-    use crate::tui::theme::Theme;
-    use ratatui::{Terminal, backend::TestBackend};
+    use crate::tui::fixtures::TEST_KEY;
 
     fn draw(profile: &Profile, demo: bool, in_flight: usize) -> String {
-        let theme = Theme::default();
-        let mut terminal = Terminal::new(TestBackend::new(120, 1)).unwrap();
-        terminal
-            .draw(|f| {
-                let ctx = PaneContext {
-                    theme: &theme,
-                    focused: false,
-                    now: at(0),
-                };
-                render(profile, demo, in_flight, f.area(), f.buffer_mut(), &ctx);
-            })
-            .unwrap();
-        terminal.backend().to_string()
+        crate::tui::fixtures::draw_line(120, |area, buf, ctx| {
+            render(profile, demo, in_flight, area, buf, ctx)
+        })
     }
 
     #[test]

@@ -220,24 +220,11 @@ fn short(action: Action) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::fixtures::at;
-    use crate::tui::theme::Theme;
-    use ratatui::{Terminal, backend::TestBackend};
 
     fn draw(keymap: &Keymap, mode: Mode, message: Option<&Message>) -> String {
-        let theme = Theme::default();
-        let mut terminal = Terminal::new(TestBackend::new(120, 1)).unwrap();
-        terminal
-            .draw(|f| {
-                let ctx = PaneContext {
-                    theme: &theme,
-                    focused: false,
-                    now: at(0),
-                };
-                render(keymap, mode, message, f.area(), f.buffer_mut(), &ctx);
-            })
-            .unwrap();
-        terminal.backend().to_string()
+        crate::tui::fixtures::draw_line(120, |area, buf, ctx| {
+            render(keymap, mode, message, area, buf, ctx)
+        })
     }
 
     #[test]
