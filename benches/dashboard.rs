@@ -75,6 +75,8 @@ fn exchange(n: usize, body: String) -> Exchange {
         },
         attempt: 1,
         retry_of: None,
+        source: Default::default(),
+        client: None,
     }
 }
 
@@ -213,6 +215,8 @@ fn streaming(c: &mut Criterion) {
             request: request.request.clone(),
             attempt: 1,
             retry_of: None,
+            source: Default::default(),
+            client: None,
         }),
     );
     let delta = StreamEvent::parse(&SseEvent {

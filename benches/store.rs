@@ -66,6 +66,8 @@ fn small_exchange(n: usize) -> Exchange {
         outcome: Outcome::Ok,
         attempt: 1,
         retry_of: None,
+        source: Default::default(),
+        client: None,
     }
 }
 

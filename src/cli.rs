@@ -204,6 +204,11 @@ pub struct MockArgs {
     pub list_scenarios: bool,
 }
 
+fn parse_source(text: &str) -> Result<crate::exchange::Source, String> {
+    crate::exchange::Source::from_slug(text)
+        .ok_or_else(|| format!("`{text}` is not a source; use `claudetui` or `tap`"))
+}
+
 #[derive(Debug, Subcommand)]
 pub enum HistoryCommand {
     /// List exchanges, newest first.
@@ -253,6 +258,15 @@ pub struct HistoryListArgs {
     /// Only this model.
     #[arg(long)]
     pub model: Option<String>,
+    /// Only what claudetui sent itself (`claudetui`) or what the tap saw (`tap`).
+    #[arg(long, value_parser = parse_source, value_name = "claudetui|tap")]
+    pub source: Option<crate::exchange::Source>,
+    /// Only exchanges from a client whose name contains TEXT (`claude-cli`, `Anthropic/Python`).
+    #[arg(long, value_name = "TEXT")]
+    pub client: Option<String>,
+    /// Only one client session (Claude Code's session id).
+    #[arg(long, value_name = "ID")]
+    pub session: Option<String>,
     /// Print JSON lines instead of a table.
     #[arg(long)]
     pub json: bool,

@@ -179,10 +179,94 @@ pub struct Exchange {
     /// The first attempt's id, on a retry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_of: Option<ExchangeId>,
+    /// Who produced it: claudetui itself, or the tap watching another
+    /// program.
+    #[serde(default)]
+    pub source: Source,
+    /// The program that sent it, as its headers say (tapped exchanges).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<Client>,
 }
 
 fn first_attempt() -> u32 {
     1
+}
+
+/// Who produced an exchange. Nothing downstream treats the two apart
+/// beyond showing it: a tapped exchange is diagnosed, replayed, bisected
+/// and exported as one claudetui sent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// claudetui sent it (`send`, the dashboard, the doctor, bisect).
+    #[default]
+    Claudetui,
+    /// Another program sent it through `claudetui tap`.
+    Tap,
+}
+
+impl Source {
+    pub const ALL: [Source; 2] = [Source::Claudetui, Source::Tap];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Source::Claudetui => "claudetui",
+            Source::Tap => "tap",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<Source> {
+        Source::ALL.into_iter().find(|s| s.slug() == slug)
+    }
+}
+
+/// The header Claude Code sends with the same value on every request of
+/// one session; it groups a conversation's turns.
+pub const CLAUDE_CODE_SESSION_HEADER: &str = "x-claude-code-session-id";
+
+/// Which program sent a tapped request, from the headers it sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Client {
+    /// `User-Agent`, e.g. `claude-cli/2.1.197 (external, cli)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    /// `x-app`, e.g. `cli` for Claude Code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<String>,
+    /// Claude Code's session id (`X-Claude-Code-Session-Id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+}
+
+/// How much of a header value a record keeps of the client's identity: a
+/// user agent can be any length, a listing column cannot.
+const CLIENT_FIELD_MAX: usize = 200;
+
+impl Client {
+    /// The client named by `headers`; `None` when they name nothing.
+    pub fn from_headers(headers: &[Header]) -> Option<Client> {
+        let field = |name: &str| {
+            header_value(headers, name)
+                .map(|v| v.trim().chars().take(CLIENT_FIELD_MAX).collect::<String>())
+                .filter(|v| !v.is_empty())
+        };
+        let client = Client {
+            user_agent: field("user-agent"),
+            app: field("x-app"),
+            session: field(CLAUDE_CODE_SESSION_HEADER),
+        };
+        (client != Client::default()).then_some(client)
+    }
+
+    /// A short name for lists: the user agent without its comment
+    /// (`claude-cli/2.1.197`, `Anthropic/Python 2.13.0`), else `x-app`.
+    pub fn label(&self) -> Option<String> {
+        let agent = self.user_agent.as_deref().map(|ua| {
+            let name = ua.split_once(" (").map_or(ua, |(name, _)| name).trim();
+            name.chars().take(40).collect::<String>()
+        });
+        agent.filter(|a| !a.is_empty()).or_else(|| self.app.clone())
+    }
 }
 
 impl Exchange {
@@ -223,6 +307,18 @@ impl Exchange {
             total_ms: self.timing.total_ms,
             input_tokens: self.usage.as_ref().map(|u| u.input_tokens),
             output_tokens: self.usage.as_ref().map(|u| u.output_tokens),
+            attempt: self.attempt,
+            source: self.source,
+            client: self
+                .client
+                .as_ref()
+                .and_then(Client::label)
+                .map(CompactString::from),
+            session: self
+                .client
+                .as_ref()
+                .and_then(|c| c.session.as_deref())
+                .map(CompactString::new),
         }
     }
 }
@@ -246,6 +342,13 @@ pub struct ExchangeSummary {
     pub total_ms: f64,
     pub input_tokens: Option<u64>,
     pub output_tokens: Option<u64>,
+    /// 1 for a first try; a retry counts up.
+    pub attempt: u32,
+    pub source: Source,
+    /// The sending program's [`Client::label`], for tapped exchanges.
+    pub client: Option<CompactString>,
+    /// The client's session id (Claude Code's), grouping one conversation.
+    pub session: Option<CompactString>,
 }
 
 #[cfg(test)]
@@ -286,6 +389,8 @@ mod tests {
             outcome: Outcome::Ok,
             attempt: 1,
             retry_of: None,
+            source: Source::Claudetui,
+            client: None,
         }
     }
 

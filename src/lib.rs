@@ -16,6 +16,10 @@ pub mod exchange;
 pub mod logging;
 pub mod mock;
 pub mod store;
+pub mod tap;
+#[cfg(test)]
+pub(crate) mod test_support;
+pub mod text;
 pub mod tui;
 
 pub use exchange::{Exchange, ExchangeId, ExchangeSummary, Outcome};

@@ -83,6 +83,8 @@ fn exchange(id: &str, started_ms: i64, model: &str, status: Option<u16>) -> Exch
         outcome,
         attempt: 1,
         retry_of: None,
+        source: Default::default(),
+        client: None,
     }
 }
 
@@ -329,6 +331,124 @@ fn every_filter_narrows_the_list() {
     }
 }
 
+fn tapped(id: &str, started_ms: i64, agent: &str, session: &str) -> Exchange {
+    let mut ex = exchange(id, started_ms, "claude-sonnet-4-6", Some(200));
+    ex.source = claudetui::exchange::Source::Tap;
+    ex.client = Some(claudetui::exchange::Client {
+        user_agent: Some(agent.into()),
+        app: Some("cli".into()),
+        session: Some(session.into()),
+    });
+    ex
+}
+
+#[test]
+fn source_client_session_and_attempt_are_listed_and_filtered() {
+    let (_dir, mut store) = filled_store();
+    store
+        .insert_many(&[
+            tapped(
+                "ex_11",
+                T0 + 11,
+                "claude-cli/2.1.197 (external, cli)",
+                "s-1",
+            ),
+            tapped("ex_12", T0 + 12, "Anthropic/Python 2.13.0", "s-2"),
+        ])
+        .unwrap();
+    let all = store.list(&ListQuery::default()).unwrap();
+    let first = &all[0];
+    assert_eq!(first.source, claudetui::exchange::Source::Tap);
+    assert_eq!(first.client.as_deref(), Some("Anthropic/Python 2.13.0"));
+    assert_eq!(first.session.as_deref(), Some("s-2"));
+    let retry = all.iter().find(|s| s.id.as_str() == "ex_05").unwrap();
+    assert_eq!(retry.attempt, 2, "the attempt survives a reload");
+    let by = |query: ListQuery| ids(&store.list(&query).unwrap()).join(",");
+    assert_eq!(
+        by(ListQuery {
+            source: Some(claudetui::exchange::Source::Tap),
+            ..ListQuery::default()
+        }),
+        "ex_12,ex_11"
+    );
+    assert_eq!(
+        store
+            .count(&ListQuery {
+                source: Some(claudetui::exchange::Source::Claudetui),
+                ..ListQuery::default()
+            })
+            .unwrap(),
+        6
+    );
+    assert_eq!(
+        by(ListQuery {
+            client: Some("CLAUDE-cli".into()),
+            ..ListQuery::default()
+        }),
+        "ex_11"
+    );
+    assert_eq!(
+        by(ListQuery {
+            session: Some("s-2".into()),
+            ..ListQuery::default()
+        }),
+        "ex_12"
+    );
+    assert_eq!(
+        by(ListQuery {
+            text: Some("python".into()),
+            ..ListQuery::default()
+        }),
+        "ex_12"
+    );
+}
+
+/// The first released schema, as files in the field have it.
+const SCHEMA_V1: &str = "
+CREATE TABLE exchanges (
+    seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, started_at INTEGER NOT NULL,
+    profile TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL, model TEXT,
+    stream INTEGER NOT NULL, status INTEGER, outcome TEXT NOT NULL, total_ms REAL NOT NULL,
+    input_tokens INTEGER, output_tokens INTEGER, request_id TEXT, attempt INTEGER NOT NULL,
+    retry_of TEXT, exchange TEXT NOT NULL
+);
+CREATE INDEX exchanges_newest_first ON exchanges (started_at DESC, id DESC, profile, method,
+    path, model, stream, status, outcome, total_ms, input_tokens, output_tokens, request_id);
+PRAGMA user_version = 1;
+";
+
+#[test]
+fn a_version_1_history_keeps_its_rows_as_claudetuis_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.db");
+    let old = exchange("ex_old", T0, "claude-sonnet-4-5", Some(200));
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(SCHEMA_V1).unwrap();
+        let mut json = serde_json::to_value(&old).unwrap();
+        // What version 1 wrote had no source or client.
+        json.as_object_mut().unwrap().remove("source");
+        conn.execute(
+            "INSERT INTO exchanges (id, started_at, profile, method, path, model, stream, status, \
+             outcome, total_ms, input_tokens, output_tokens, request_id, attempt, retry_of, exchange) \
+             VALUES ('ex_old', ?1, 'default', 'POST', '/v1/messages', 'claude-sonnet-4-5', 0, 200, \
+             'ok', 95.5, 8, 3, NULL, 3, NULL, ?2)",
+            rusqlite::params![T0, json.to_string()],
+        )
+        .unwrap();
+    }
+    let (store, recovery) = Store::open(&path).unwrap();
+    assert!(recovery.is_none());
+    assert_eq!(user_version(&path), 2);
+    let listed = store.list(&ListQuery::default()).unwrap();
+    assert_eq!(ids(&listed), ["ex_old"]);
+    assert_eq!(listed[0].source, claudetui::exchange::Source::Claudetui);
+    assert_eq!(listed[0].attempt, 3);
+    assert_eq!(listed[0].client, None);
+    let back = store.get("ex_old").unwrap().unwrap();
+    assert_eq!(back.source, claudetui::exchange::Source::Claudetui);
+}
+
 #[test]
 fn load_returns_whole_exchanges_in_list_order() {
     let (_dir, store) = filled_store();
@@ -386,7 +506,7 @@ fn open_creates_missing_directories_and_uses_wal() {
         .query_row("PRAGMA journal_mode", [], |row| row.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
-    assert_eq!(user_version(&path), 1);
+    assert_eq!(user_version(&path), 2);
 }
 
 #[test]
@@ -398,7 +518,7 @@ fn an_empty_file_and_a_version_0_database_migrate() {
     assert!(recovery.is_none());
     store.insert(&exchange("ex_1", T0, "m", Some(200))).unwrap();
     drop(store);
-    assert_eq!(user_version(&empty), 1);
+    assert_eq!(user_version(&empty), 2);
 
     let v0 = dir.path().join("v0.db");
     Connection::open(&v0)
@@ -409,7 +529,7 @@ fn an_empty_file_and_a_version_0_database_migrate() {
     assert!(recovery.is_none());
     assert_eq!(store.count(&ListQuery::default()).unwrap(), 0);
     drop(store);
-    assert_eq!(user_version(&v0), 1);
+    assert_eq!(user_version(&v0), 2);
     let kept: String = Connection::open(&v0)
         .unwrap()
         .query_row("SELECT text FROM notes", [], |row| row.get(0))
@@ -506,7 +626,7 @@ fn a_database_from_a_newer_version_is_moved_aside_untouched() {
     assert_eq!(user_version(&recovery.moved_to), 99);
     assert_eq!(store.count(&ListQuery::default()).unwrap(), 0);
     drop(store);
-    assert_eq!(user_version(&path), 1);
+    assert_eq!(user_version(&path), 2);
 }
 
 #[test]

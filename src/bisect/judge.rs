@@ -211,6 +211,8 @@ mod tests {
             outcome,
             attempt: 1,
             retry_of: None,
+            source: Default::default(),
+            client: None,
         }
     }
 

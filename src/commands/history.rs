@@ -12,6 +12,7 @@ use crate::store::{ListQuery, Store, export};
 
 use super::send::timing_line;
 use super::{CommandError, Context, Exit};
+use crate::text::clip;
 
 pub fn run(
     ctx: &Context,
@@ -86,6 +87,9 @@ fn list(store: &Store, args: &HistoryListArgs, out: &mut dyn Write) -> Result<Ex
         outcome: args.outcome.clone(),
         status: args.status,
         model: args.model.clone(),
+        source: args.source,
+        client: args.client.clone(),
+        session: args.session.clone(),
         before: None,
     };
     let rows = store.list(&query)?;
@@ -131,16 +135,6 @@ fn list_row(row: &ExchangeSummary) -> String {
         row.total_ms,
         tokens
     )
-}
-
-fn clip(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        text.to_owned()
-    } else {
-        let mut clipped: String = text.chars().take(width.saturating_sub(1)).collect();
-        clipped.push('…');
-        clipped
-    }
 }
 
 /// The whole exchange, readable: request, response, timing, rate limits

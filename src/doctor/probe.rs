@@ -300,6 +300,8 @@ pub(super) mod testing {
             outcome,
             attempt: 1,
             retry_of: None,
+            source: Default::default(),
+            client: None,
         }
     }
 

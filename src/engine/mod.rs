@@ -8,10 +8,12 @@
 
 mod attempt;
 pub mod client;
+pub mod decode;
+pub mod recorder;
 pub mod request;
 pub mod store_writer;
 pub mod timing;
-mod transport;
+pub(crate) mod transport;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -25,7 +27,7 @@ use crate::api::ratelimit::RateLimitSnapshot;
 use crate::api::retry;
 use crate::api::sse::StreamEvent;
 use crate::api::types::Header;
-use crate::exchange::{Exchange, ExchangeId, Outcome, RecordedRequest, Timing};
+use crate::exchange::{Client, Exchange, ExchangeId, Outcome, RecordedRequest, Source, Timing};
 
 use crate::store::Store;
 use attempt::Attempt;
@@ -59,6 +61,10 @@ pub enum Event {
         attempt: u32,
         /// The first attempt's id, when this is a retry.
         retry_of: Option<ExchangeId>,
+        /// claudetui's own request, or one the tap saw.
+        source: Source,
+        /// The program that sent a tapped request.
+        client: Option<Client>,
     },
     Headers {
         id: ExchangeId,
@@ -87,7 +93,7 @@ pub enum Event {
 }
 
 impl Event {
-    fn done(exchange: Exchange) -> Event {
+    pub(crate) fn done(exchange: Exchange) -> Event {
         match exchange.outcome {
             Outcome::Ok => Event::Finished(Box::new(exchange)),
             Outcome::Failed(_) => Event::Failed(Box::new(exchange)),
@@ -110,10 +116,19 @@ impl Event {
 
 /// The sending half of the event channel; a dropped receiver is fine.
 #[derive(Debug, Clone)]
-pub(crate) struct EventSender(mpsc::UnboundedSender<Event>);
+pub struct EventSender(mpsc::UnboundedSender<Event>);
 
 impl EventSender {
-    fn emit(&self, event: Event) {
+    pub fn new(sender: mpsc::UnboundedSender<Event>) -> EventSender {
+        EventSender(sender)
+    }
+
+    /// A sender nobody listens to: every event is dropped.
+    pub fn nowhere() -> EventSender {
+        EventSender(mpsc::unbounded_channel().0)
+    }
+
+    pub fn emit(&self, event: Event) {
         let _ = self.0.send(event);
     }
 }
@@ -395,5 +410,7 @@ pub(crate) fn setup_failure(
         outcome: Outcome::Failed(Failure::transport(kind, error.to_string())),
         attempt: 1,
         retry_of: None,
+        source: Default::default(),
+        client: None,
     }
 }

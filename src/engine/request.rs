@@ -156,6 +156,13 @@ impl OutgoingRequest {
         headers
     }
 
+    /// Every credential value this request carries: the profile's key and
+    /// any secret-looking header (a gateway token), to be masked wherever
+    /// an answer repeats one.
+    pub fn secrets(&self) -> Vec<String> {
+        crate::store::redact::credential_values(&self.wire_headers())
+    }
+
     /// The request as recorded: the credential masked, stray keys in other
     /// headers or the body masked too.
     pub fn recorded(&self) -> RecordedRequest {
@@ -277,7 +284,7 @@ mod tests {
         assert!(!text.contains("0123456789abcdef"), "{text}");
         let curl = crate::store::export::to_curl(&crate::exchange::Exchange {
             request: recorded,
-            ..crate::tui::fixtures::exchange(1, "m", Some(200))
+            ..crate::test_support::exchange(1, "m", Some(200))
         });
         assert!(
             curl.contains("x-portkey-api-key: $X_PORTKEY_API_KEY"),

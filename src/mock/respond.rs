@@ -139,35 +139,11 @@ pub fn add_rate_limit_headers(headers: &mut HeaderMap, windows: &[Window]) {
     }
 }
 
-/// `50000` as the API's messages write it: `50,000`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::text::thousands;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn thousands_groups_digits() {
-        let table = [
-            (0, "0"),
-            (999, "999"),
-            (1000, "1,000"),
-            (2_000_000, "2,000,000"),
-        ];
-        for (n, expected) in table {
-            assert_eq!(thousands(n), expected);
-        }
-    }
 
     #[test]
     fn statuses_map_to_error_types() {

@@ -24,7 +24,7 @@ use compact_str::CompactString;
 use rusqlite::types::Value;
 use rusqlite::{Connection, ErrorCode, Row, params, params_from_iter};
 
-use crate::exchange::{Exchange, ExchangeId, ExchangeSummary, Outcome};
+use crate::exchange::{Exchange, ExchangeId, ExchangeSummary, Outcome, Source};
 use redact::{redact_headers, redact_text};
 
 /// The file name of the history inside the data directory.
@@ -149,13 +149,20 @@ pub struct ListQuery {
     pub limit: Option<usize>,
     pub offset: usize,
     /// Case-insensitive substring of the path, model, outcome, profile,
-    /// request id or exchange id.
+    /// request id, exchange id or client.
     pub text: Option<String>,
     /// An outcome slug (`ok`, `rate-limited`, …), exactly.
     pub outcome: Option<String>,
     pub status: Option<u16>,
     /// A model id, exactly.
     pub model: Option<String>,
+    /// Only exchanges claudetui sent, or only tapped ones.
+    pub source: Option<Source>,
+    /// Case-insensitive substring of the client's label (`claude-cli`,
+    /// `Anthropic/Python`).
+    pub client: Option<String>,
+    /// One client session (Claude Code's session id), exactly.
+    pub session: Option<String>,
     /// Only exchanges started before this instant (the dashboard lists
     /// what the store held when the session began, at stable offsets,
     /// and keeps the session's own exchanges in memory).
@@ -570,6 +577,9 @@ fn insert_with(conn: &Connection, exchange: &Exchange) -> Result<(), InsertError
         clean.request_id(),
         i64::from(clean.attempt),
         clean.retry_of.as_ref().map(ExchangeId::as_str),
+        summary.source.slug(),
+        summary.client.as_deref(),
+        summary.session.as_deref(),
         json.as_ref(),
     ])
     .map_err(InsertError::Sqlite)?;
@@ -632,6 +642,12 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ExchangeSummary> {
         total_ms: row.get(9)?,
         input_tokens: row.get::<_, Option<i64>>(10)?.map(to_u64),
         output_tokens: row.get::<_, Option<i64>>(11)?.map(to_u64),
+        attempt: u32::try_from(row.get::<_, i64>(12)?).unwrap_or(1),
+        // A value a newer version wrote is shown as claudetui's own rather
+        // than failing the whole listing.
+        source: Source::from_slug(row.get_ref(13)?.as_str()?).unwrap_or_default(),
+        client: optional_text(row, 14)?,
+        session: optional_text(row, 15)?,
     })
 }
 
@@ -677,6 +693,18 @@ fn where_clause(query: &ListQuery) -> (String, Vec<Value>) {
     if let Some(model) = &query.model {
         add("model = ?N", Value::Text(model.clone()));
     }
+    if let Some(source) = query.source {
+        add("source = ?N", Value::Text(source.slug().into()));
+    }
+    if let Some(client) = query.client.as_deref().filter(|c| !c.is_empty()) {
+        add(
+            "client LIKE ?N ESCAPE '\\'",
+            Value::Text(like_pattern(client)),
+        );
+    }
+    if let Some(session) = &query.session {
+        add("session = ?N", Value::Text(session.clone()));
+    }
     if let Some(before) = query.before {
         add("started_at < ?N", Value::Integer(before.timestamp_millis()));
     }
@@ -684,7 +712,8 @@ fn where_clause(query: &ListQuery) -> (String, Vec<Value>) {
         add(
             "(path LIKE ?N ESCAPE '\\' OR model LIKE ?N ESCAPE '\\' \
              OR outcome LIKE ?N ESCAPE '\\' OR profile LIKE ?N ESCAPE '\\' \
-             OR request_id LIKE ?N ESCAPE '\\' OR id LIKE ?N ESCAPE '\\')",
+             OR request_id LIKE ?N ESCAPE '\\' OR id LIKE ?N ESCAPE '\\' \
+             OR client LIKE ?N ESCAPE '\\')",
             Value::Text(like_pattern(text)),
         );
     }
@@ -837,6 +866,8 @@ mod tests {
             outcome: Outcome::Cancelled,
             attempt: 1,
             retry_of: None,
+            source: Default::default(),
+            client: None,
         };
         store.insert(&ex).unwrap();
         let back = store.get(ex.id.as_str()).unwrap().unwrap();

@@ -91,6 +91,26 @@ pub fn redact_headers(headers: &[Header]) -> Vec<Header> {
         .collect()
 }
 
+/// The credential values a request carries in `headers` (the token of
+/// `Bearer …` on its own too), so whatever repeats them can be masked.
+pub fn credential_values(headers: &[Header]) -> Vec<String> {
+    let mut values = Vec::new();
+    for header in headers {
+        if !(is_secret_header(&header.name) || looks_secret(&header.name)) {
+            continue;
+        }
+        let value = header.value.trim();
+        if let Some((_, token)) = value.split_once(' ') {
+            values.push(token.trim().to_owned());
+        }
+        values.push(value.to_owned());
+    }
+    // The longest first, so a whole value is masked before a part of it.
+    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    values.dedup();
+    values
+}
+
 fn is_key_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
 }

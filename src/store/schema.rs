@@ -9,7 +9,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration in order; `MIGRATIONS[n]` takes a file from version `n`
 /// to version `n + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The newest schema version this program reads and writes.
 pub(crate) const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -43,10 +43,25 @@ CREATE INDEX exchanges_newest_first ON exchanges (started_at DESC, id DESC, prof
     path, model, stream, status, outcome, total_ms, input_tokens, output_tokens, request_id);
 ";
 
+/// Who produced each exchange (claudetui itself or the tap) and which
+/// client sent a tapped one, as columns so `history list --source tap
+/// --client claude-cli` filters without reading a body; the retry
+/// `attempt` joins the listed columns. The newest-first index is rebuilt
+/// to cover them, so listing still reads the index alone.
+const V2: &str = "
+ALTER TABLE exchanges ADD COLUMN source TEXT NOT NULL DEFAULT 'claudetui';
+ALTER TABLE exchanges ADD COLUMN client TEXT;
+ALTER TABLE exchanges ADD COLUMN session TEXT;
+DROP INDEX exchanges_newest_first;
+CREATE INDEX exchanges_newest_first ON exchanges (started_at DESC, id DESC, profile, method,
+    path, model, stream, status, outcome, total_ms, input_tokens, output_tokens, request_id,
+    attempt, source, client, session);
+";
+
 /// The columns an [`crate::exchange::ExchangeSummary`] is read from, in the
 /// order `summary_from_row` expects them.
 pub(crate) const SUMMARY_COLUMNS: &str = "id, started_at, profile, method, path, model, stream, \
-     status, outcome, total_ms, input_tokens, output_tokens";
+     status, outcome, total_ms, input_tokens, output_tokens, attempt, source, client, session";
 
 pub(crate) const NEWEST_FIRST: &str = "ORDER BY started_at DESC, id DESC";
 
@@ -54,8 +69,8 @@ pub(crate) const NEWEST_FIRST: &str = "ORDER BY started_at DESC, id DESC";
 /// an update after a stream ends) keeps one row.
 pub(crate) const INSERT: &str = "INSERT OR REPLACE INTO exchanges (id, started_at, profile, \
      method, path, model, stream, status, outcome, total_ms, input_tokens, output_tokens, \
-     request_id, attempt, retry_of, exchange) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+     request_id, attempt, retry_of, source, client, session, exchange) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
 
 pub(crate) const GET_EXACT: &str = "SELECT exchange FROM exchanges WHERE id = ?1";
 

@@ -41,18 +41,7 @@ pub fn format_latency(ms: f64) -> String {
     }
 }
 
-/// `1234567` → `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
+pub use crate::text::thousands;
 
 /// A short form for narrow panes, rounded down: `999`, `7.1k`, `95.9k`,
 /// `450k`, `1.2M`, `12M`.

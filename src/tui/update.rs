@@ -362,6 +362,8 @@ fn on_engine(app: &mut App, event: Event, effects: &mut Vec<Effect>) {
             request,
             attempt,
             retry_of,
+            source,
+            client,
         } => {
             // A retry takes over its first attempt's place in flight; the
             // viewer follows it when it was showing that exchange.
@@ -389,6 +391,11 @@ fn on_engine(app: &mut App, event: Event, effects: &mut Vec<Effect>) {
                 input_tokens: None,
                 output_tokens: None,
                 attempt,
+                source,
+                client: client
+                    .as_ref()
+                    .and_then(crate::exchange::Client::label)
+                    .map(Into::into),
             });
             if follow {
                 app.response.begin(&id, &request, app.now);
@@ -428,7 +435,7 @@ fn on_engine(app: &mut App, event: Event, effects: &mut Vec<Effect>) {
 
 fn finished(app: &mut App, exchange: Exchange, effects: &mut Vec<Effect>) {
     let will_retry = app.retrying.remove(&exchange.id);
-    app.history.finished(exchange.summary(), exchange.attempt);
+    app.history.finished(exchange.summary());
     app.response.finish(&exchange);
     app.limits.record_exchange(&exchange);
     if will_retry {

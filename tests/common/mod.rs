@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod upstream;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -172,6 +174,20 @@ pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
         }
     }
     found
+}
+
+/// Fails when any file under `dir` holds one of `needles`; the scan must
+/// have looked at some file.
+pub fn assert_no_secret_in_dir(dir: &Path, needles: &[&str]) {
+    assert!(
+        file_count(dir) > 0,
+        "nothing was written under {}",
+        dir.display()
+    );
+    for needle in needles {
+        let found = files_containing(dir, needle);
+        assert!(found.is_empty(), "`{needle}` was written to {found:?}");
+    }
 }
 
 /// How many files there are under `dir` (to prove a scan looked at something).

@@ -63,6 +63,8 @@ fn http(status: u16, body: &str, headers: &[(&str, &str)], request_body: &str) -
         outcome,
         attempt: 1,
         retry_of: None,
+        source: Default::default(),
+        client: None,
     }
 }
 

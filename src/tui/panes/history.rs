@@ -21,7 +21,7 @@ use ratatui::widgets::{Paragraph, Widget};
 
 use super::PaneContext;
 use crate::api::errors::FailureKind;
-use crate::exchange::{ExchangeId, ExchangeSummary};
+use crate::exchange::{ExchangeId, ExchangeSummary, Source};
 use crate::store::ListQuery;
 use crate::tui::format::{compact, format_latency, thousands};
 use crate::tui::keymap::Action;
@@ -37,6 +37,8 @@ pub struct HistoryFilter {
     pub status: Option<u16>,
     pub model: Option<String>,
     pub outcome: Option<String>,
+    pub source: Option<Source>,
+    pub client: Option<String>,
     pub text: Option<String>,
 }
 
@@ -54,6 +56,12 @@ impl HistoryFilter {
                 filter.model = Some(model.to_string());
             } else if let Some(outcome) = word.strip_prefix("outcome:") {
                 filter.outcome = Some(outcome.to_string());
+            } else if let Some(source) = word.strip_prefix("source:").and_then(Source::from_slug) {
+                filter.source = Some(source);
+            } else if word == "tap" {
+                filter.source = Some(Source::Tap);
+            } else if let Some(client) = word.strip_prefix("client:") {
+                filter.client = Some(client.to_string());
             } else if word.len() == 3 && word.parse::<u16>().is_ok_and(|s| s >= 100) {
                 filter.status = word.parse().ok();
             } else if is_outcome(word) {
@@ -81,6 +89,9 @@ impl HistoryFilter {
             outcome: self.outcome.clone(),
             status: self.status,
             model: self.model.clone(),
+            source: self.source,
+            client: self.client.clone(),
+            session: None,
             before: Some(before),
         }
     }
@@ -90,6 +101,12 @@ impl HistoryFilter {
         let status_ok = self.status.is_none() || row.status == self.status;
         let model_ok = self.model.is_none() || row.model.as_deref() == self.model.as_deref();
         let outcome_ok = self.outcome.as_deref().is_none_or(|o| row.outcome == o);
+        let source_ok = self.source.is_none_or(|s| row.source == s);
+        let client_ok = self.client.as_deref().is_none_or(|c| {
+            row.client
+                .as_deref()
+                .is_some_and(|label| label.to_lowercase().contains(&c.to_lowercase()))
+        });
         let text_ok = self.text.as_deref().is_none_or(|text| {
             let text = text.to_lowercase();
             [
@@ -98,12 +115,13 @@ impl HistoryFilter {
                 Some(row.outcome.as_str()),
                 Some(row.profile.as_str()),
                 Some(row.id.as_str()),
+                row.client.as_deref(),
             ]
             .into_iter()
             .flatten()
             .any(|field| field.to_lowercase().contains(&text))
         });
-        status_ok && model_ok && outcome_ok && text_ok
+        status_ok && model_ok && outcome_ok && source_ok && client_ok && text_ok
     }
 }
 
@@ -127,6 +145,9 @@ pub struct Row {
     pub input_tokens: Option<u64>,
     pub output_tokens: Option<u64>,
     pub attempt: u32,
+    pub source: Source,
+    /// The sending program, for a tapped exchange.
+    pub client: Option<CompactString>,
 }
 
 impl Row {
@@ -143,7 +164,9 @@ impl Row {
             total_ms: Some(summary.total_ms),
             input_tokens: summary.input_tokens,
             output_tokens: summary.output_tokens,
-            attempt: 1,
+            attempt: summary.attempt,
+            source: summary.source,
+            client: summary.client,
         }
     }
 }
@@ -246,10 +269,8 @@ impl HistoryPane {
     }
 
     /// A request ended: its row becomes the summary.
-    pub fn finished(&mut self, summary: ExchangeSummary, attempt: u32) {
-        let mut row = Row::from_summary(summary);
-        row.attempt = attempt;
-        self.upsert(row);
+    pub fn finished(&mut self, summary: ExchangeSummary) {
+        self.upsert(Row::from_summary(summary));
     }
 
     fn upsert(&mut self, row: Row) {
@@ -488,6 +509,12 @@ impl HistoryPane {
         }
         if let Some(outcome) = &f.outcome {
             words.push(format!("outcome:{outcome}"));
+        }
+        if let Some(source) = f.source {
+            words.push(format!("source:{}", source.slug()));
+        }
+        if let Some(client) = &f.client {
+            words.push(format!("client:{client}"));
         }
         if let Some(text) = &f.text {
             words.push(text.clone());
@@ -733,6 +760,10 @@ impl Columns {
         }
         if self.path {
             spans.push(Span::raw(" "));
+            // A tapped exchange says which program sent it.
+            if let Some(client) = &row.client {
+                spans.push(Span::styled(format!("{client} "), theme.accent));
+            }
             spans.push(Span::styled(
                 format!("{} {}", row.method, row.path),
                 theme.dim,

@@ -868,6 +868,8 @@ mod tests {
             outcome: Outcome::Ok,
             attempt: 1,
             retry_of: None,
+            source: Default::default(),
+            client: None,
         }
     }
 

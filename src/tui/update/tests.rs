@@ -399,6 +399,8 @@ fn a_retried_failure_is_not_the_end_of_the_exchange() {
             request: second.request.clone(),
             attempt: 2,
             retry_of: Some(first.id.clone()),
+            source: Default::default(),
+            client: None,
         }),
     );
     assert_eq!(app.in_flight.len(), 1);

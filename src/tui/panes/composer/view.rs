@@ -9,6 +9,7 @@
 //! the visible part of a line is tokenized, so a one-line 1 MB body stays
 //! cheap to draw.
 
+use crate::text::thousands;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -633,19 +634,6 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     } else {
         format!("{n} {many}")
     }
-}
-
-/// `12,345`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// `0.7`, `1.0`: a float always shows a decimal point.

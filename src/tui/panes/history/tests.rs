@@ -15,7 +15,7 @@ fn pane_with(statuses: &[Option<u16>]) -> HistoryPane {
     let mut pane = HistoryPane::new(at(0), utc()).without_store();
     for (n, status) in statuses.iter().enumerate() {
         let ex = exchange(n as i64 + 1, "claude-sonnet-4-6", *status);
-        pane.finished(ex.summary(), 1);
+        pane.finished(ex.summary());
     }
     pane
 }
@@ -68,7 +68,7 @@ fn newest_is_first_and_stays_selected() {
     let mut pane = pane_with(&[Some(200), Some(429)]);
     assert_eq!(pane.row(0).unwrap().status, Some(429));
     assert_eq!(pane.selected_index(), 0);
-    pane.finished(exchange(9, "m", Some(500)).summary(), 1);
+    pane.finished(exchange(9, "m", Some(500)).summary());
     assert_eq!(pane.selected_row().unwrap().status, Some(500));
 }
 
@@ -77,7 +77,7 @@ fn selection_stays_on_its_exchange_when_rows_arrive_above() {
     let mut pane = pane_with(&[Some(200), Some(429), Some(500)]);
     pane.on_action(Action::SelectDown);
     let chosen = pane.selected_row().unwrap().id.clone();
-    pane.finished(exchange(9, "m", Some(200)).summary(), 1);
+    pane.finished(exchange(9, "m", Some(200)).summary());
     assert_eq!(pane.selected_row().unwrap().id, chosen);
 }
 
@@ -95,7 +95,7 @@ fn in_flight_row_is_replaced_by_its_summary() {
     assert!(pane.selected_row().unwrap().total_ms.is_none());
     // Nothing to replay while it runs.
     assert_eq!(pane.on_action(Action::Replay), None);
-    pane.finished(done.summary(), 1);
+    pane.finished(done.summary());
     assert_eq!(pane.len(), 1);
     assert_eq!(pane.selected_row().unwrap().status, Some(200));
     assert_eq!(

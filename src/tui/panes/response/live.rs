@@ -318,6 +318,8 @@ fn unsent(id: &ExchangeId, request: &RecordedRequest, at: DateTime<Utc>) -> Exch
         outcome: Outcome::Ok,
         attempt: 1,
         retry_of: None,
+        source: Default::default(),
+        client: None,
     }
 }
 

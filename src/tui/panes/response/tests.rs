@@ -186,6 +186,8 @@ fn streaming_exchange_cut(take: usize, outcome: Outcome) -> Exchange {
         outcome,
         attempt: 1,
         retry_of: None,
+        source: Default::default(),
+        client: None,
     }
 }
 
@@ -228,6 +230,8 @@ fn json_exchange() -> Exchange {
         outcome: Outcome::Ok,
         attempt: 1,
         retry_of: None,
+        source: Default::default(),
+        client: None,
     }
 }
 
@@ -264,6 +268,8 @@ fn error_exchange(id: &str, status: u16, body: &str, extra: Vec<Header>) -> Exch
         outcome: Outcome::Failed(failure),
         attempt: 1,
         retry_of: None,
+        source: Default::default(),
+        client: None,
     }
 }
 
@@ -311,6 +317,8 @@ fn transport_exchange() -> Exchange {
         )),
         attempt: 1,
         retry_of: None,
+        source: Default::default(),
+        client: None,
     }
 }
 
