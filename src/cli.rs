@@ -27,6 +27,19 @@ pub struct Cli {
     #[arg(long)]
     pub demo: bool,
 
+    /// Dashboard: also run the tap, and show what other programs send through it
+    /// live (with --demo, the tap is in front of the embedded server).
+    #[arg(long)]
+    pub tap: bool,
+
+    /// Dashboard with --tap: where the tap sends requests (default: the profile's base URL).
+    #[arg(long, value_name = "URL", requires = "tap")]
+    pub upstream: Option<String>,
+
+    /// Dashboard with --tap: the tap's port (0 picks a free one).
+    #[arg(long = "port", value_name = "PORT", requires = "tap", default_value_t = crate::tap::DEFAULT_TAP_PORT)]
+    pub tap_port: u16,
+
     /// Dashboard: retry failed sends up to N times with the official SDKs' policy (default: none, so a 429 shows as it is).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub retries: u32,
@@ -73,7 +86,63 @@ pub enum Command {
     /// Find what makes a failing request fail: send simplified versions of it
     /// until one succeeds, and name the difference.
     Bisect(BisectArgs),
+    /// See what another program sends: a recording proxy to point
+    /// ANTHROPIC_BASE_URL at, or `tap -- COMMAND` to run a program through it.
+    Tap(TapArgs),
 }
+
+#[derive(Debug, Args, Clone)]
+#[command(after_help = TAP_AFTER_HELP)]
+pub struct TapArgs {
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = crate::tap::DEFAULT_TAP_PORT)]
+    pub port: u16,
+
+    /// Address to listen on. Anything but loopback lets whoever can reach it
+    /// send requests through the tap with the key a client sends.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+
+    /// Where requests go (default: the profile's base URL, https://api.anthropic.com unless set).
+    #[arg(long, value_name = "URL")]
+    pub upstream: Option<String>,
+
+    /// Do not keep what the tap sees in the history.
+    #[arg(long)]
+    pub no_history: bool,
+
+    /// How long the upstream may take to start answering, in seconds, before
+    /// the client gets a 502.
+    #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timeout: u64,
+
+    /// Also be an HTTPS proxy (HTTPS_PROXY) that opens the traffic to the
+    /// Anthropic hosts with a local CA, for what ignores ANTHROPIC_BASE_URL
+    /// (Claude Code's first-run connectivity probe); other hosts are tunnelled
+    /// unrecorded.
+    #[arg(long)]
+    pub mitm: bool,
+
+    /// Print where the tap's CA certificate is (creating it if needed) and exit.
+    #[arg(long)]
+    pub print_ca: bool,
+
+    /// The program to run through the tap, after `--`: it gets
+    /// ANTHROPIC_BASE_URL pointing at the tap and keeps the terminal.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+const TAP_AFTER_HELP: &str = "\
+Examples:
+  claudetui tap -- claude                     run Claude Code through the tap, summary at the end
+  claudetui tap                               a long-running tap; then ANTHROPIC_BASE_URL=http://127.0.0.1:4748 your-app
+  claudetui tap --mitm -- claude              also record what ignores the base URL (first-run probes)
+  claudetui --tap                             the dashboard, filling with what the tap sees
+
+Every exchange goes to the history (source tap): claudetui history list --source tap, history diagnose ID,
+history diff A B, bisect ID. The client keeps its own key; it is masked in everything recorded.
+Exit code: with a COMMAND, the command's own; without, 0 (2 on a usage error).";
 
 #[derive(Debug, Args, Clone, Default)]
 pub struct SendArgs {

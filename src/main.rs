@@ -61,6 +61,9 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
             };
             runtime.block_on(commands::bisect::run(&ctx, args, terminal, io))?
         }
+        Some(Command::Tap(args)) => {
+            runtime.block_on(commands::tap::run(&ctx, args, &mut stderr))?
+        }
         None => {
             claudetui::tui::terminal::install_panic_hook(ctx.paths.log_dir());
             runtime.block_on(commands::dashboard::run(&ctx, cli.demo, cli.retries))?

@@ -27,6 +27,31 @@ pub fn clip(text: &str, max: usize) -> String {
     }
 }
 
+/// Text from the network (or another program) made safe for a terminal:
+/// control characters other than newline and tab are shown as escapes
+/// (`\x1b`, `\u{9b}`), so a server cannot retitle, clear or write the
+/// clipboard of the terminal that prints what it sent.
+pub fn printable(text: &str) -> String {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            c if (c as u32) < 0x80 && c.is_control() => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -41,6 +66,15 @@ mod tests {
         ] {
             assert_eq!(thousands(n), expected);
         }
+    }
+
+    #[test]
+    fn control_characters_are_shown_not_obeyed() {
+        assert_eq!(printable("plain\ttext\n"), "plain\ttext\n");
+        assert_eq!(
+            printable("\u{1b}]0;owned\u{7}\u{1b}[2J\r\u{9b}x"),
+            "\\x1b]0;owned\\x07\\x1b[2J\\x0d\\u{9b}x"
+        );
     }
 
     #[test]

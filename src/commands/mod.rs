@@ -9,6 +9,8 @@ pub mod history;
 pub mod lint;
 pub mod mock;
 pub mod send;
+pub mod tap;
+mod tap_child;
 
 use crate::cli::GlobalArgs;
 use crate::config::{self, ConfigError, Env, Overrides, Paths, Profile};
@@ -20,21 +22,30 @@ use crate::store::{Recovery, Store, StoreError};
 /// The process exit codes of the command-line contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
-    Ok = 0,
+    Ok,
     /// The API answered with an error.
-    ApiError = 1,
+    ApiError,
     /// Bad usage or configuration; nothing was sent.
-    Usage = 2,
+    Usage,
     /// Nothing usable came back: DNS, connection, TLS, proxy, timeout, a
     /// cut or malformed response.
-    Transport = 3,
+    Transport,
     /// Interrupted with Ctrl-C.
-    Interrupted = 130,
+    Interrupted,
+    /// The exit code of the command `claudetui tap -- COMMAND` ran.
+    Child(u8),
 }
 
 impl Exit {
     pub fn code(self) -> u8 {
-        self as u8
+        match self {
+            Exit::Ok => 0,
+            Exit::ApiError => 1,
+            Exit::Usage => 2,
+            Exit::Transport => 3,
+            Exit::Interrupted => 130,
+            Exit::Child(code) => code,
+        }
     }
 }
 

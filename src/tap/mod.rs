@@ -12,6 +12,7 @@
 //!
 //! [`Recorder`]: crate::engine::recorder::Recorder
 
+mod ca;
 mod headers;
 pub mod mitm;
 mod relay;
@@ -122,6 +123,11 @@ struct Shared {
     header_timeout: Duration,
     relays: TaskTracker,
     mitm: Option<mitm::Mitm>,
+    /// For the hosts `--mitm` opens, which are always https.
+    https_client: Option<reqwest::Client>,
+    /// The tap's own proxy settings, for the blind tunnels of `--mitm`
+    /// (the same rules reqwest applies to the recorded requests).
+    proxies: hyper_util::client::proxy::matcher::Matcher,
     /// Whoever wants to hear about each finished exchange (the command's
     /// live log), besides the event channel.
     listener: Mutex<Option<Listener>>,
@@ -179,7 +185,12 @@ impl TapServer {
     /// Binds and starts serving on the current tokio runtime.
     pub async fn start(config: TapConfig) -> Result<TapServer, TapError> {
         let upstream = check_upstream(&config.upstream)?;
-        let client = config.client.for_url(&upstream).build()?;
+        let client = config.client.clone().for_url(&upstream).build()?;
+        let https_client = match &config.mitm {
+            Some(_) => Some(config.client.clone().for_url("https://").build()?),
+            None => None,
+        };
+        let proxies = proxy_matcher(&config.client);
         let wanted = SocketAddr::new(config.bind, config.port);
         let bind_error = |source| TapError::Bind {
             addr: wanted,
@@ -209,6 +220,8 @@ impl TapServer {
             header_timeout: config.header_timeout,
             relays: TaskTracker::new(),
             mitm: config.mitm,
+            https_client,
+            proxies,
             listener: Mutex::new(None),
         });
         let (stop, mut stopped) = watch::channel(false);
@@ -297,6 +310,15 @@ impl Drop for TapServer {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
     }
+}
+
+fn proxy_matcher(settings: &ClientSettings) -> hyper_util::client::proxy::matcher::Matcher {
+    let value = |v: &Option<String>| v.clone().unwrap_or_default();
+    hyper_util::client::proxy::matcher::Matcher::builder()
+        .https(value(&settings.https_proxy))
+        .http(value(&settings.http_proxy))
+        .no(value(&settings.no_proxy))
+        .build()
 }
 
 /// The upstream without a trailing slash, checked to be an http(s) URL.

@@ -55,14 +55,20 @@ pub(super) async fn serve(
 
 async fn relay(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     if request.method() == http::Method::CONNECT {
-        return super::mitm::connect(shared, request);
+        return super::mitm::connect(shared, request).await;
     }
-    let upstream = shared.upstream.clone();
-    forward(shared, request, &upstream).await
+    let (upstream, client) = (shared.upstream.clone(), shared.client.clone());
+    forward(shared, request, &upstream, &client).await
 }
 
-/// Sends `request` to `upstream` (a base URL) and relays the answer.
-pub(super) async fn forward(shared: Arc<Shared>, request: Request, upstream: &str) -> Response {
+/// Sends `request` to `upstream` (a base URL) with `client` and relays
+/// the answer.
+pub(super) async fn forward(
+    shared: Arc<Shared>,
+    request: Request,
+    upstream: &str,
+    client: &reqwest::Client,
+) -> Response {
     let started_at = Utc::now();
     let (parts, body) = request.into_parts();
     let body = match axum::body::to_bytes(body, MAX_REQUEST_BYTES).await {
@@ -90,15 +96,12 @@ pub(super) async fn forward(shared: Arc<Shared>, request: Request, upstream: &st
     );
     let method = reqwest::Method::from_bytes(parts.method.as_str().as_bytes())
         .unwrap_or(reqwest::Method::GET);
-    let outgoing = shared
-        .client
-        .request(method, &url)
-        .headers(forwarded)
-        .body(body);
+    let outgoing = client.request(method, &url).headers(forwarded).body(body);
     let (head_tx, head_rx) = oneshot::channel();
     let task_shared = shared.clone();
+    let upstream = upstream.to_owned();
     shared.relays.spawn(async move {
-        let exchange = upstream_side(&task_shared, outgoing, recorder, head_tx).await;
+        let exchange = upstream_side(&task_shared, outgoing, recorder, head_tx, &upstream).await;
         task_shared.finish(exchange);
     });
     // The sender is only dropped unsent when the task ended without an
@@ -137,6 +140,7 @@ async fn upstream_side(
     outgoing: reqwest::RequestBuilder,
     mut recorder: Recorder,
     mut head_tx: oneshot::Sender<Response>,
+    upstream: &str,
 ) -> crate::exchange::Exchange {
     let probe = Probe::default();
     let sent = tokio::select! {
@@ -155,12 +159,12 @@ async fn upstream_side(
                 shared.header_timeout.as_secs_f64()
             );
             recorder.failed(FailureKind::Timeout, why.clone());
-            let _ = head_tx.send(unreachable(&shared.upstream, &why));
+            let _ = head_tx.send(unreachable(upstream, &why));
             return recorder.finish(probe.report());
         }
         Some(Ok(Err(error))) => {
             let (kind, why) = transport::classify(&error);
-            let _ = head_tx.send(unreachable(&shared.upstream, &why));
+            let _ = head_tx.send(unreachable(upstream, &why));
             recorder.failed(kind, why);
             return recorder.finish(probe.report());
         }

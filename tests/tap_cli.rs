@@ -1,0 +1,222 @@
+//! `claudetui tap` from the shell: the `-- COMMAND` wrapper (environment,
+//! exit code, summary), the long-running tap with its live lines, the
+//! history of what it saw, and no key or token in anything it wrote.
+
+mod common;
+
+use std::io::BufRead;
+use std::process::Stdio;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::{Fixture, TEST_KEY, key_body};
+use serde_json::Value;
+
+const DEADLINE: Duration = Duration::from_secs(30);
+
+fn exe() -> &'static str {
+    env!("CARGO_BIN_EXE_claudetui")
+}
+
+fn tap(fixture: &Fixture, extra: &[&str]) -> common::Run {
+    let mut args = vec!["tap", "--port", "0", "--upstream", &fixture.base_url];
+    args.extend_from_slice(extra);
+    fixture.run(&args)
+}
+
+#[test]
+fn a_wrapped_command_goes_through_the_tap_and_its_exit_code_comes_back() {
+    let fixture = Fixture::start("default");
+    let run = tap(
+        &fixture,
+        &["--", exe(), "send", "--no-history", "--max-tokens", "16"],
+    );
+    run.expect_code(0);
+    run.assert_no_key();
+    assert!(run.stdout.contains("You said"), "{run:?}");
+    assert!(
+        run.stderr
+            .contains("claudetui tap: 1 request through http://127.0.0.1:"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains(": 1 ok;"), "{}", run.stderr);
+    let listed = fixture.run(&["history", "list", "--source", "tap", "--json"]);
+    listed.expect_code(0);
+    let rows: Vec<Value> = listed
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 1, "{}", listed.stdout);
+    assert_eq!(rows[0]["source"], "tap");
+    assert_eq!(rows[0]["attempt"], 1);
+    assert!(
+        rows[0]["client"]
+            .as_str()
+            .unwrap()
+            .starts_with("claudetui/"),
+        "{}",
+        rows[0]
+    );
+    let mine = fixture.run(&["history", "list", "--source", "claudetui", "--json"]);
+    assert_eq!(mine.stdout.trim(), "", "the child sent with --no-history");
+    let by_client = fixture.run(&["history", "list", "--client", "claudetui", "--json"]);
+    assert_eq!(by_client.stdout.lines().count(), 1);
+}
+
+#[test]
+fn the_commands_exit_code_and_environment_are_its_own() {
+    let fixture = Fixture::start("default");
+    let out = fixture.home.path().join("env.txt");
+    let script = format!(
+        "printf '%s\\n%s\\n' \"$ANTHROPIC_BASE_URL\" \"$ANTHROPIC_API_KEY\" > '{}'; exit 7",
+        out.display()
+    );
+    let run = tap(&fixture, &["--", "sh", "-c", &script]);
+    run.expect_code(7);
+    let written = std::fs::read_to_string(&out).unwrap();
+    let mut lines = written.lines();
+    let base_url = lines.next().unwrap();
+    assert!(base_url.starts_with("http://127.0.0.1:"), "{written}");
+    assert!(
+        run.stderr.contains(&format!("listening on {base_url} →")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(lines.next(), Some(TEST_KEY), "the key is the client's own");
+    assert!(run.stderr.contains("0 requests"), "{}", run.stderr);
+}
+
+#[test]
+fn a_command_killed_by_a_signal_exits_128_plus_the_signal() {
+    let fixture = Fixture::start("default");
+    let run = tap(&fixture, &["--", "sh", "-c", "kill -TERM $$"]);
+    run.expect_code(128 + 15);
+}
+
+#[test]
+fn a_command_that_does_not_exist_is_a_usage_error() {
+    let fixture = Fixture::start("default");
+    let run = tap(&fixture, &["--", "claudetui-no-such-program"]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("could not start"), "{}", run.stderr);
+    assert!(run.stderr.contains("PATH"), "{}", run.stderr);
+}
+
+#[test]
+fn an_upstream_that_is_the_tap_itself_is_refused() {
+    let fixture = Fixture::start("default");
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let mut command = fixture.command(&["tap", "--port", &port.to_string(), "--", "true"]);
+    command.env("ANTHROPIC_BASE_URL", format!("http://127.0.0.1:{port}"));
+    let run = common::run(command, "");
+    run.expect_code(2);
+    assert!(run.stderr.contains("is the tap itself"), "{}", run.stderr);
+}
+
+#[test]
+fn failures_are_summarised_and_no_key_or_token_reaches_a_file() {
+    let fixture = Fixture::start("default");
+    let token = "gw-tok-NEVER0WRITTEN1ANYWHERE2x";
+    let run = tap(
+        &fixture,
+        &[
+            "--",
+            exe(),
+            "send",
+            "--no-history",
+            "--force",
+            "-H",
+            &format!("x-gateway-token: {token}"),
+            "-",
+        ],
+    );
+    // `send` read `-` from the tap's stdin: an empty body, a 400.
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("1 failed (1 bad-request)"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("Look at: ex_"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains(token) && !run.stdout.contains(token),
+        "{run:?}"
+    );
+    run.assert_no_key();
+    common::assert_no_secret_in_dir(fixture.home.path(), &[key_body(), "NEVER0WRITTEN1"]);
+}
+
+/// Reads the tap's stderr on a thread, line by line.
+struct Lines(mpsc::Receiver<String>);
+
+impl Lines {
+    fn until(&self, wanted: &str) -> String {
+        let end = Instant::now() + DEADLINE;
+        let mut seen = String::new();
+        while let Some(left) = end.checked_duration_since(Instant::now()) {
+            match self.0.recv_timeout(left) {
+                Ok(line) => {
+                    seen.push_str(&line);
+                    seen.push('\n');
+                    if line.contains(wanted) {
+                        return line;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        panic!("no line with `{wanted}` before the deadline; saw:\n{seen}");
+    }
+}
+
+#[test]
+fn a_long_running_tap_prints_a_line_per_exchange_and_a_summary_on_sigterm() {
+    let fixture = Fixture::start("default");
+    let mut child = fixture
+        .command(&["tap", "--port", "0", "--upstream", &fixture.base_url])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let lines = Lines(rx);
+    let banner = lines.until("ANTHROPIC_BASE_URL=");
+    let url = banner
+        .split("ANTHROPIC_BASE_URL=")
+        .nth(1)
+        .unwrap()
+        .trim()
+        .to_owned();
+    let sent = fixture.run(&["send", "--base-url", &url, "--no-history"]);
+    sent.expect_code(0);
+    let live = lines.until("POST /v1/messages");
+    assert!(live.contains(" 200 ok"), "{live}");
+    assert!(live.contains("claudetui/"), "{live}");
+    assert!(!live.contains(key_body()));
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let summary = lines.until("claudetui tap: 1 request");
+    assert!(summary.contains("1 ok"), "{summary}");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
