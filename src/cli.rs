@@ -383,8 +383,9 @@ pub enum ExportFormat {
 #[derive(Debug, Args, Clone)]
 #[command(after_help = LINT_AFTER_HELP)]
 pub struct LintArgs {
-    /// Request body: a JSON file, or - for standard input.
-    #[arg(value_name = "FILE|-")]
+    /// Request body: a JSON file, - for standard input, or an exchange id
+    /// from the history (what a tapped program really sent).
+    #[arg(value_name = "FILE|-|ID")]
     pub file: String,
 
     /// Print a JSON report on stdout instead of text (shape below).

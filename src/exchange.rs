@@ -66,6 +66,23 @@ impl RecordedRequest {
         serde_json::from_str(&self.body).ok()
     }
 
+    /// The API's part of the path and query, whatever prefix the base URL
+    /// it went to had: `https://gw.example/anthropic/v1/messages?beta=true`
+    /// → `/v1/messages?beta=true`, so a replay joins it to another base URL
+    /// (with its own prefix) once. The last `/v1/` counts, as a prefix can
+    /// hold one too (`…/api/v1` bases); a path without one is kept whole.
+    pub fn api_path(&self) -> &str {
+        let path = self.path();
+        let query_at = path.find('?').unwrap_or(path.len());
+        match path[..query_at].rfind("/v1/") {
+            Some(at) => &path[at..],
+            None if path[..query_at].ends_with("/api/hello") => {
+                &path[path[..query_at].len() - "/api/hello".len()..]
+            }
+            None => path,
+        }
+    }
+
     /// The path and query of the URL (`/v1/messages?beta=true`).
     pub fn path(&self) -> &str {
         let after_scheme = self
@@ -427,6 +444,28 @@ mod tests {
         let back: Exchange = serde_json::from_str(&json).unwrap();
         assert_eq!(back, ex);
         assert_eq!(back.outcome.slug(), "dns");
+    }
+
+    #[test]
+    fn the_api_path_drops_a_gateway_prefix() {
+        let mut req = sample().request;
+        for (url, api) in [
+            (
+                "https://gw.example/anthropic/v1/messages?beta=true",
+                "/v1/messages?beta=true",
+            ),
+            ("https://api.anthropic.com/v1/messages", "/v1/messages"),
+            ("https://openrouter.ai/api/v1/messages", "/v1/messages"),
+            (
+                "https://x.example/a/v1/proxy/v1/models?limit=5",
+                "/v1/models?limit=5",
+            ),
+            ("https://gw.example/p/api/hello", "/api/hello"),
+            ("https://gw.example/custom?x=/v1/", "/custom?x=/v1/"),
+        ] {
+            req.url = url.into();
+            assert_eq!(req.api_path(), api, "{url}");
+        }
     }
 
     #[test]

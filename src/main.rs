@@ -39,7 +39,9 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
         Some(Command::History { command }) => {
             commands::history::run(&ctx, command, &mut stdout, &mut stderr)?
         }
-        Some(Command::Lint(args)) => commands::lint::run(args, &mut std::io::stdin(), &mut stdout)?,
+        Some(Command::Lint(args)) => {
+            commands::lint::run(args, &mut std::io::stdin(), &mut stdout, Some(&ctx))?
+        }
         Some(Command::Doctor(args)) => runtime.block_on(commands::doctor::run(
             &ctx,
             args,

@@ -312,6 +312,66 @@ fn an_exchange_from_history_can_be_bisected() {
 }
 
 #[test]
+fn a_tapped_exchange_behind_a_gateway_prefix_is_bisected_with_the_clients_headers() {
+    let fx = Fixture::start("picky-gateway");
+    let gateway = format!("{}/anthropic", fx.base_url);
+    let body = write_body(&fx, "app.json", &app_body(false));
+    // An app (here `claudetui send`, standing in for Claude Code) sends
+    // its own beta header through the tap; only the tap records.
+    let app = fx.run(&[
+        "tap",
+        "--port",
+        "0",
+        "--upstream",
+        &gateway,
+        "--",
+        env!("CARGO_BIN_EXE_claudetui"),
+        "send",
+        "--no-history",
+        "--path",
+        "/v1/messages?beta=true",
+        body.to_str().unwrap(),
+        "-H",
+        THREE_BETAS,
+    ]);
+    app.expect_code(1);
+    let listed = fx.run(&["history", "list", "--source", "tap", "--json"]);
+    let row: Value = serde_json::from_str(listed.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(row["status"], 400, "{row}");
+    let id = row["id"].as_str().unwrap();
+    let shown = fx.run(&["history", "show", id, "--json"]).json();
+    assert_eq!(
+        shown["request"]["url"].as_str().unwrap(),
+        format!("{gateway}/v1/messages?beta=true")
+    );
+    let args = ["bisect", "--base-url", &gateway, id, "--json"];
+    let run = fx.run(&args);
+    run.assert_no_key();
+    run.expect_code(0);
+    assert_eq!(
+        finding(&run)["change"]["value"],
+        REFUSED_BETA,
+        "{}",
+        run.stdout
+    );
+    let attempts = run.json()["attempts"].as_array().unwrap().len();
+    assert!(attempts <= 64);
+    // Every candidate went to the gateway's path, prefixed once (one
+    // candidate drops the query).
+    let sent = fx.run(&["history", "list", "--source", "claudetui", "--json"]);
+    assert!(sent.stdout.lines().count() >= attempts);
+    for line in sent.stdout.lines() {
+        let row: Value = serde_json::from_str(line).unwrap();
+        let path = row["path"].as_str().unwrap();
+        assert!(
+            path == "/anthropic/v1/messages?beta=true" || path == "/anthropic/v1/messages",
+            "{row}"
+        );
+    }
+    assert_no_key_on_disk(&fx);
+}
+
+#[test]
 fn a_failure_bisect_cannot_simplify_away_is_reported_as_such() {
     let fx = Fixture::start("invalid-key");
     let file = write_body(&fx, "app.json", &app_body(false));

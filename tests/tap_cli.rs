@@ -220,3 +220,53 @@ fn a_long_running_tap_prints_a_line_per_exchange_and_a_summary_on_sigterm() {
     assert!(summary.contains("1 ok"), "{summary}");
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }
+
+#[test]
+fn a_captured_failure_is_shown_diagnosed_exported_and_linted() {
+    let fixture = Fixture::start("default");
+    let body = fixture.home.path().join("hot.json");
+    std::fs::write(
+        &body,
+        r#"{"model":"claude-sonnet-4-6","max_tokens":64,"temperature":1.5,"messages":[{"role":"user","content":"hi"}]}"#,
+    )
+    .unwrap();
+    let run = tap(
+        &fixture,
+        &[
+            "--",
+            exe(),
+            "send",
+            "--no-history",
+            "--force",
+            body.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    let listed = fixture.run(&["history", "list", "--source", "tap", "--json"]);
+    let row: Value = serde_json::from_str(listed.stdout.lines().next().unwrap()).unwrap();
+    let id = row["id"].as_str().unwrap();
+    let shown = fixture.run(&["history", "show", id]);
+    shown.expect_code(0);
+    assert!(shown.stdout.contains("temperature"), "{}", shown.stdout);
+    let diagnosis = fixture.run(&["history", "diagnose", id]);
+    diagnosis.expect_code(0);
+    assert!(
+        diagnosis.stdout.contains("temperature"),
+        "{}",
+        diagnosis.stdout
+    );
+    let curl = fixture.run(&["history", "export", id]);
+    curl.expect_code(0);
+    assert!(
+        curl.stdout.contains("$ANTHROPIC_API_KEY"),
+        "{}",
+        curl.stdout
+    );
+    let lint = fixture.run(&["lint", id]);
+    lint.expect_code(1);
+    assert!(lint.stdout.contains("temperature"), "{}", lint.stdout);
+    assert!(lint.stdout.contains(id), "{}", lint.stdout);
+    for run in [&shown, &diagnosis, &curl, &lint] {
+        run.assert_no_key();
+    }
+}

@@ -179,12 +179,12 @@ fn load_target(
                 "no exchange with id `{input}` in the history; `claudetui history list` shows the ids"
             ))
         })?;
-        let mut recorded = exchange.request;
-        if let Some(path) = &args.path {
-            recorded.url = crate::engine::request::join_url(&profile.base_url.value, path);
-        }
-        let path = recorded.path().to_owned();
-        (OutgoingRequest::replay(profile, &recorded)?, path)
+        let recorded = exchange.request;
+        let path = args
+            .path
+            .clone()
+            .unwrap_or_else(|| recorded.api_path().to_owned());
+        (OutgoingRequest::replay_at(profile, &recorded, &path)?, path)
     } else {
         return Err(CommandError::Usage(format!(
             "`{input}` is neither a file nor an exchange id (ex_…); give a JSON body file or an id from `claudetui history list`"

@@ -24,19 +24,33 @@ pub const STDIN_NAME: &str = "<stdin>";
 /// with thousands of problems cannot take minutes.
 pub const MAX_LOCATED: usize = 1000;
 
+/// Lints `args.file`; `history` finds an exchange id (`ex_…`) that is not
+/// a file, so a request another program sent through the tap is checked
+/// as it was sent (its endpoint and `anthropic-version` header too).
 pub fn run(
     args: &LintArgs,
     stdin: &mut dyn Read,
     out: &mut dyn Write,
+    history: Option<&super::Context>,
 ) -> Result<Exit, CommandError> {
-    let (name, bytes) = read_body(&args.file, stdin)?;
-    let options = LintOptions {
-        endpoint: Endpoint::Messages,
-        anthropic_version: Some(args.anthropic_version.clone()),
+    let (name, bytes, options) = match recorded(args, history)? {
+        Some(found) => found,
+        None => {
+            let (name, bytes) = read_body(&args.file, stdin)?;
+            let options = LintOptions {
+                endpoint: Endpoint::Messages,
+                anthropic_version: Some(args.anthropic_version.clone()),
+            };
+            (name, bytes, options)
+        }
     };
+    let version = options
+        .anthropic_version
+        .clone()
+        .unwrap_or_else(|| args.anthropic_version.clone());
     let report = lint::lint_bytes(&bytes, &options, MAX_LOCATED);
     let text = if args.json {
-        json_report(&name, &args.anthropic_version, &report)?
+        json_report(&name, &version, &report)?
     } else {
         text_report(&name, &report)
     };
@@ -49,6 +63,37 @@ pub fn run(
     } else {
         Exit::Ok
     })
+}
+
+/// The body of the exchange `args.file` names, when it is an id and not
+/// a file.
+fn recorded(
+    args: &LintArgs,
+    history: Option<&super::Context>,
+) -> Result<Option<(String, Vec<u8>, LintOptions)>, CommandError> {
+    let id = args.file.as_str();
+    let Some(ctx) = history.filter(|_| id.starts_with("ex_") && !std::path::Path::new(id).exists())
+    else {
+        return Ok(None);
+    };
+    let store = ctx.open_store(&mut std::io::sink())?;
+    let exchange = store.get(id)?.ok_or_else(|| {
+        CommandError::Usage(format!(
+            "no file and no exchange with id `{id}`; `claudetui history list` shows the ids"
+        ))
+    })?;
+    let request = &exchange.request;
+    let options = LintOptions {
+        endpoint: Endpoint::of_path(request.path()).unwrap_or(Endpoint::Messages),
+        anthropic_version: crate::api::types::header_value(&request.headers, "anthropic-version")
+            .map(str::to_owned)
+            .or_else(|| Some(args.anthropic_version.clone())),
+    };
+    Ok(Some((
+        format!("{} ({})", exchange.id, request.api_path()),
+        request.body.clone().into_bytes(),
+        options,
+    )))
 }
 
 /// The display name and the bytes of `file` (`-` is standard input).
@@ -203,7 +248,7 @@ mod tests {
 
     fn lint_stdin(body: &str, json: bool) -> (Exit, String) {
         let mut out = Vec::new();
-        let exit = run(&args("-", json), &mut body.as_bytes(), &mut out).expect("runs");
+        let exit = run(&args("-", json), &mut body.as_bytes(), &mut out, None).expect("runs");
         (exit, String::from_utf8_lossy(&out).into_owned())
     }
 
@@ -284,7 +329,7 @@ mod tests {
         let mut newer = args("-", false);
         newer.anthropic_version = "2026-10-21".to_owned();
         let mut out = Vec::new();
-        let exit = run(&newer, &mut body.as_bytes(), &mut out).expect("runs");
+        let exit = run(&newer, &mut body.as_bytes(), &mut out, None).expect("runs");
         assert_eq!(exit, Exit::ApiError);
         assert!(
             String::from_utf8_lossy(&out).contains("temperature: Extra inputs are not permitted")
@@ -312,6 +357,7 @@ mod tests {
             &args(&missing.to_string_lossy(), false),
             &mut "".as_bytes(),
             &mut Vec::new(),
+            None,
         );
         let Err(CommandError::Usage(message)) = result else {
             panic!("{result:?}")

@@ -84,15 +84,22 @@ impl OutgoingRequest {
     }
 
     /// The request of a recorded exchange, to send again: same method,
-    /// path and body, the recorded headers that carry no secret, and the
-    /// credential of `profile` (a record holds only the masked one).
+    /// API path and body on the profile's base URL, the recorded headers
+    /// that carry no secret (a tapped client's own `anthropic-beta` and
+    /// `user-agent` included), and the credential of `profile` (a record
+    /// holds only the masked one).
     pub fn replay(profile: &Profile, recorded: &RecordedRequest) -> Result<Self, RequestError> {
-        let mut request = OutgoingRequest::for_profile(
-            profile,
-            &recorded.method,
-            recorded.path(),
-            recorded.body.clone(),
-        )?;
+        Self::replay_at(profile, recorded, recorded.api_path())
+    }
+
+    /// [`Self::replay`] to another path and query on the profile's base URL.
+    pub fn replay_at(
+        profile: &Profile,
+        recorded: &RecordedRequest,
+        path: &str,
+    ) -> Result<Self, RequestError> {
+        let mut request =
+            OutgoingRequest::for_profile(profile, &recorded.method, path, recorded.body.clone())?;
         for header in Self::replayable_headers(recorded) {
             request.set_header(&header.name, &header.value);
         }
@@ -101,8 +108,8 @@ impl OutgoingRequest {
     }
 
     /// The recorded headers worth sending again: not the credential (it
-    /// was masked), not secret-looking ones, and not those the client
-    /// computes (`content-length`, `host`).
+    /// was masked), not secret-looking ones, not those the client computes
+    /// (`content-length`, `host`) and not those of one connection.
     pub fn replayable_headers(recorded: &RecordedRequest) -> Vec<Header> {
         recorded
             .headers
@@ -111,7 +118,18 @@ impl OutgoingRequest {
                 let name = h.name.to_ascii_lowercase();
                 !is_secret_header(&name)
                     && !crate::store::redact::looks_secret(&name)
-                    && !matches!(name.as_str(), "content-length" | "host" | "user-agent")
+                    && !matches!(
+                        name.as_str(),
+                        "content-length"
+                            | "host"
+                            | "connection"
+                            | "keep-alive"
+                            | "proxy-connection"
+                            | "te"
+                            | "trailer"
+                            | "transfer-encoding"
+                            | "upgrade"
+                    )
             })
             .cloned()
             .collect()
@@ -269,6 +287,33 @@ mod tests {
         );
         assert!(!names.contains(&"x-api-key") && !names.contains(&"content-length"));
         assert_eq!(replay.credential.unwrap().secret.expose(), KEY);
+    }
+
+    #[test]
+    fn a_replay_lands_on_the_profiles_base_url_once_whatever_the_prefixes() {
+        let mut recorded = request_with_key(KEY, CredentialKind::ApiKey).recorded();
+        recorded.url = "https://gw.example/team/anthropic/v1/messages?beta=true".into();
+        recorded.headers.push(Header::new(
+            "user-agent",
+            "claude-cli/2.1.197 (external, cli)",
+        ));
+        recorded
+            .headers
+            .push(Header::new("connection", "keep-alive"));
+        let mut profile = Profile::builtin();
+        profile.base_url.value = "http://127.0.0.1:4747/other-gateway/".into();
+        let replay = OutgoingRequest::replay(&profile, &recorded).unwrap();
+        assert_eq!(
+            replay.url,
+            "http://127.0.0.1:4747/other-gateway/v1/messages?beta=true"
+        );
+        let agent = replay.headers.iter().find(|h| h.name == "user-agent");
+        assert_eq!(
+            agent.map(|h| h.value.as_str()),
+            Some("claude-cli/2.1.197 (external, cli)"),
+            "a tapped client is replayed as itself"
+        );
+        assert!(!replay.headers.iter().any(|h| h.name == "connection"));
     }
 
     #[test]

@@ -102,7 +102,13 @@ impl MockServer {
             let shutdown = async move {
                 let _ = signal.wait_for(|stop| *stop).await;
             };
-            let served = axum::serve(listener, router(state))
+            // The prefix is stripped before routing, so every route also
+            // answers under a gateway-style prefix.
+            let app = tower::Layer::layer(
+                &tower::util::MapRequestLayer::new(strip_gateway_prefix),
+                router(state),
+            );
+            let served = axum::serve(listener, axum::ServiceExt::into_make_service(app))
                 .with_graceful_shutdown(shutdown)
                 .await;
             if let Err(error) = served {
@@ -145,6 +151,33 @@ impl Drop for MockServer {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
     }
+}
+
+/// Gateways serve the API under a prefix (`/anthropic/v1/messages`), so
+/// the embedded server does too: whatever comes before the API's own path
+/// (the last `/v1/`, or `/api/hello`) is dropped. A base URL with a path
+/// works against it as against a gateway.
+fn strip_gateway_prefix(mut request: axum::extract::Request) -> axum::extract::Request {
+    let path = request.uri().path();
+    let api_at = match path.rfind("/v1/") {
+        Some(at) if at > 0 => Some(at),
+        _ if path.ends_with("/api/hello") && path != "/api/hello" => {
+            Some(path.len() - "/api/hello".len())
+        }
+        _ => None,
+    };
+    let Some(at) = api_at else {
+        return request;
+    };
+    let mut rest = path[at..].to_owned();
+    if let Some(query) = request.uri().query() {
+        rest.push('?');
+        rest.push_str(query);
+    }
+    if let Ok(uri) = rest.parse() {
+        *request.uri_mut() = uri;
+    }
+    request
 }
 
 fn router(state: Arc<ServerState>) -> Router {
