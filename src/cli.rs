@@ -300,6 +300,19 @@ pub enum HistoryCommand {
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Compare two exchanges: the request body field by field (with paths)
+    /// and as a conversation (messages added, system, tools, model, betas,
+    /// input tokens), the headers, the outcome and the timing. With one id,
+    /// it is compared with the turn before it in its client session.
+    Diff {
+        /// The earlier exchange (a unique prefix is enough).
+        from: String,
+        /// The later one; without it, FROM is compared with its predecessor.
+        to: Option<String>,
+        /// Print the comparison as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Explain one exchange: what failed, the server's message in plain
     /// words, the evidence and the fix.
     Diagnose {

@@ -1166,3 +1166,19 @@ async fn a_dropped_server_stops_serving() {
         tokio::task::yield_now().await;
     }
 }
+
+#[tokio::test]
+async fn the_api_also_answers_under_the_gateway_prefix_and_only_that_one() {
+    let server = start("default").await;
+    let body =
+        json!({"model": MODEL, "max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]});
+    let prefixed = post(&server, "/anthropic/v1/messages?beta=true", &body).await;
+    assert_eq!(prefixed.status, 200, "{}", prefixed.body);
+    let models = get(&server, "/anthropic/v1/models").await;
+    assert_eq!(models.status, 200, "{}", models.body);
+    let wrong = post(&server, "/other/v1/messages", &body).await;
+    assert_eq!(wrong.error(404, "not_found_error"), "Not Found");
+    let lookalike = post(&server, "/anthropicx/v1/messages", &body).await;
+    lookalike.error(404, "not_found_error");
+    server.shutdown().await;
+}

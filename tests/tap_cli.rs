@@ -270,3 +270,74 @@ fn a_captured_failure_is_shown_diagnosed_exported_and_linted() {
         run.assert_no_key();
     }
 }
+
+#[test]
+fn history_diff_compares_two_turns_of_a_tapped_conversation() {
+    let fixture = Fixture::start("default");
+    let first = fixture.home.path().join("turn1.json");
+    let second = fixture.home.path().join("turn2.json");
+    std::fs::write(
+        &first,
+        r#"{"model":"claude-sonnet-4-6","max_tokens":32,"messages":[{"role":"user","content":"hi"}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        &second,
+        r#"{"model":"claude-sonnet-4-6","max_tokens":64,"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"Hello!"},{"role":"user","content":"and now?"}]}"#,
+    )
+    .unwrap();
+    let script = format!(
+        "'{exe}' send --no-history '{}' && '{exe}' send --no-history -H 'anthropic-beta: effort-2025-11-24' '{}'",
+        first.display(),
+        second.display(),
+        exe = exe()
+    );
+    tap(&fixture, &["--", "sh", "-c", &script]).expect_code(0);
+    let listed = fixture.run(&["history", "list", "--source", "tap", "--json"]);
+    let ids: Vec<String> = listed
+        .stdout
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), 2);
+    // One id: compared with the turn before it.
+    let run = fixture.run(&["history", "diff", &ids[0]]);
+    run.expect_code(0);
+    assert!(
+        run.stdout.starts_with(&format!("{} → {}", ids[1], ids[0])),
+        "{}",
+        run.stdout
+    );
+    for wanted in [
+        "conversation: 1 → 3 messages (1 kept, 2 added)",
+        "+ messages.1   assistant \"Hello!\"",
+        "+ messages.2   user      \"and now?\"",
+        "max_tokens: 32 → 64",
+        "anthropic-beta: + effort-2025-11-24",
+        "~ max_tokens  32 → 64",
+        "+ anthropic-beta  effort-2025-11-24",
+    ] {
+        assert!(
+            run.stdout.contains(wanted),
+            "no `{wanted}` in:\n{}",
+            run.stdout
+        );
+    }
+    let json = fixture
+        .run(&["history", "diff", &ids[1], &ids[0], "--json"])
+        .json();
+    assert_eq!(json["conversation"]["kept"], 1);
+    assert_eq!(json["conversation"]["added"].as_array().unwrap().len(), 2);
+    let first_alone = fixture.run(&["history", "diff", &ids[1]]);
+    first_alone.expect_code(2);
+    assert!(
+        first_alone.stderr.contains("first exchange"),
+        "{}",
+        first_alone.stderr
+    );
+}

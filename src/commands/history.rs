@@ -54,6 +54,23 @@ pub fn run(
             }
             Ok(Exit::Ok)
         }
+        HistoryCommand::Diff { from, to, json } => {
+            let (from, to) = match to {
+                Some(to) => (find(&store, from)?, find(&store, to)?),
+                None => {
+                    let to = find(&store, from)?;
+                    (previous_turn(&store, &to)?, to)
+                }
+            };
+            let diff = crate::exchange::diff::diff(&from, &to);
+            let text = if *json {
+                serde_json::to_string_pretty(&diff).unwrap_or_default()
+            } else {
+                diff.to_text()
+            };
+            write_out(out, text.trim_end())?;
+            Ok(Exit::Ok)
+        }
         HistoryCommand::Diagnose { id, json } => {
             let diagnosis = diagnose(&find(&store, id)?);
             let text = if *json {
@@ -75,6 +92,15 @@ fn find(store: &Store, id: &str) -> Result<Exchange, CommandError> {
     store.get(id)?.ok_or_else(|| {
         CommandError::Usage(format!(
             "no exchange with id `{id}` in the history; `claudetui history list` shows the ids"
+        ))
+    })
+}
+
+fn previous_turn(store: &Store, exchange: &Exchange) -> Result<Exchange, CommandError> {
+    store.previous_turn(exchange)?.ok_or_else(|| {
+        CommandError::Usage(format!(
+            "{} is the first exchange in the history; give two ids to compare",
+            exchange.id
         ))
     })
 }

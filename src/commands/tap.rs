@@ -219,7 +219,7 @@ pub fn live_line(exchange: &Exchange) -> String {
         "{} {status} {:<12} {:>7}  {}  {} {}{tokens}  {}{failure}",
         summary.started_at.with_timezone(&Local).format("%H:%M:%S"),
         summary.outcome,
-        crate::tui::format::format_latency(summary.total_ms),
+        crate::text::format_latency(summary.total_ms),
         summary.client.as_deref().unwrap_or("(no user-agent)"),
         summary.method,
         summary.path,

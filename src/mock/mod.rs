@@ -153,28 +153,27 @@ impl Drop for MockServer {
     }
 }
 
-/// Gateways serve the API under a prefix (`/anthropic/v1/messages`), so
-/// the embedded server does too: whatever comes before the API's own path
-/// (the last `/v1/`, or `/api/hello`) is dropped. A base URL with a path
-/// works against it as against a gateway.
+/// The path prefix the embedded server also answers under, as a gateway
+/// does (LiteLLM's pass-through is `/anthropic/v1/messages`): a base URL
+/// with a path (`http://127.0.0.1:4747/anthropic`) works against it as
+/// against a gateway. Only this one, so a wrong prefix is still a 404.
+pub const GATEWAY_PREFIX: &str = "/anthropic";
+
 fn strip_gateway_prefix(mut request: axum::extract::Request) -> axum::extract::Request {
-    let path = request.uri().path();
-    let api_at = match path.rfind("/v1/") {
-        Some(at) if at > 0 => Some(at),
-        _ if path.ends_with("/api/hello") && path != "/api/hello" => {
-            Some(path.len() - "/api/hello".len())
-        }
-        _ => None,
-    };
-    let Some(at) = api_at else {
+    let Some(rest) = request
+        .uri()
+        .path()
+        .strip_prefix(GATEWAY_PREFIX)
+        .filter(|rest| rest.starts_with('/'))
+    else {
         return request;
     };
-    let mut rest = path[at..].to_owned();
+    let mut target = rest.to_owned();
     if let Some(query) = request.uri().query() {
-        rest.push('?');
-        rest.push_str(query);
+        target.push('?');
+        target.push_str(query);
     }
-    if let Ok(uri) = rest.parse() {
+    if let Ok(uri) = target.parse() {
         *request.uri_mut() = uri;
     }
     request

@@ -33,6 +33,10 @@ pub const FILE_NAME: &str = "history.db";
 /// How long a connection waits for another one's write lock before failing.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How many earlier exchanges of a session are weighed to find a turn's
+/// predecessor.
+const TURNS_WEIGHED: usize = 20;
+
 /// How many ids an ambiguous-prefix error lists.
 const AMBIGUOUS_SHOWN: usize = 5;
 
@@ -510,6 +514,38 @@ impl Store {
             })
             .map_err(|e| self.error(op(), e))?;
         Ok(usize::try_from(count).unwrap_or(0))
+    }
+
+    /// The turn before `exchange`: among the latest exchanges of its
+    /// client session (Claude Code's session id), else of the same client,
+    /// else of all, the one whose conversation it continues (see
+    /// [`crate::exchange::diff::previous_turn`]). `None` for the first.
+    pub fn previous_turn(&self, exchange: &Exchange) -> Result<Option<Exchange>, StoreError> {
+        let summary = exchange.summary();
+        let before = ListQuery {
+            limit: Some(TURNS_WEIGHED),
+            before: Some(exchange.started_at),
+            ..ListQuery::default()
+        };
+        let narrowed = [
+            summary.session.as_ref().map(|s| ListQuery {
+                session: Some(s.to_string()),
+                ..before.clone()
+            }),
+            summary.client.as_ref().map(|c| ListQuery {
+                client: Some(c.to_string()),
+                source: Some(summary.source),
+                ..before.clone()
+            }),
+            Some(before.clone()),
+        ];
+        for query in narrowed.into_iter().flatten() {
+            let earlier = self.load(&query)?;
+            if let Some(found) = crate::exchange::diff::previous_turn(exchange, &earlier) {
+                return Ok(Some(found.clone()));
+            }
+        }
+        Ok(None)
     }
 
     /// Reads through SQLite's small page cache instead of mapping the file.

@@ -50,9 +50,17 @@ pub fn is_secret_header(name: &str) -> bool {
     SECRET_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
 }
 
+/// Headers whose name has a secret-sounding word but whose value is no
+/// credential: Claude Code's session id is a random id that groups one
+/// session's requests (it opens nothing), and the tap groups turns by it.
+const NOT_SECRET: [&str; 1] = ["x-claude-code-session-id"];
+
 /// Header names that suggest the value is a credential even though they are
 /// not the standard ones (`x-gateway-token`, `x-portkey-api-key`, `cookie`).
 pub fn looks_secret(name: &str) -> bool {
+    if NOT_SECRET.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+        return false;
+    }
     // Whole words only: `anthropic-ratelimit-tokens-limit` is no secret.
     name.split(['-', '_', '.'])
         .map(str::to_ascii_lowercase)
@@ -167,6 +175,7 @@ mod tests {
         }
         for name in [
             "anthropic-ratelimit-tokens-limit",
+            "X-Claude-Code-Session-Id",
             "anthropic-version",
             "request-id",
             "x-monkey",

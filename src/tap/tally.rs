@@ -134,12 +134,7 @@ fn plural(n: u64, word: &str) -> String {
 }
 
 fn duration(d: std::time::Duration) -> String {
-    let secs = d.as_secs();
-    match secs {
-        0..60 => format!("{:.1} s", d.as_secs_f64()),
-        60..3600 => format!("{}m{:02}s", secs / 60, secs % 60),
-        _ => format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60),
-    }
+    crate::text::format_latency(d.as_secs_f64() * 1000.0)
 }
 
 #[cfg(test)]

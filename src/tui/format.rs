@@ -1,47 +1,6 @@
 //! How numbers and durations read on screen, the same in every pane.
 
-/// A countdown in whole seconds, rounded up so it never says `0s` while
-/// time remains: `42s`, `1m05s`, `2h03m`, `1d04h`.
-pub fn format_countdown(secs: f64) -> String {
-    format_whole_secs(if secs.is_finite() {
-        secs.max(0.0).ceil() as u64
-    } else {
-        0
-    })
-}
-
-/// Time elapsed, rounded down: `5s`, `2m05s`.
-pub fn format_elapsed(secs: f64) -> String {
-    format_whole_secs(if secs.is_finite() {
-        secs.max(0.0).floor() as u64
-    } else {
-        0
-    })
-}
-
-fn format_whole_secs(secs: u64) -> String {
-    match secs {
-        0..60 => format!("{secs}s"),
-        60..3_600 => format!("{}m{:02}s", secs / 60, secs % 60),
-        3_600..86_400 => format!("{}h{:02}m", secs / 3_600, secs % 3_600 / 60),
-        _ => format!("{}d{:02}h", secs / 86_400, secs % 86_400 / 3_600),
-    }
-}
-
-/// A latency: `420ms`, `1.2s`, `1m05s`.
-pub fn format_latency(ms: f64) -> String {
-    if !ms.is_finite() || ms < 0.0 {
-        "?".into()
-    } else if ms < 1_000.0 {
-        format!("{ms:.0}ms")
-    } else if ms < 60_000.0 {
-        format!("{:.1}s", ms / 1_000.0)
-    } else {
-        format_elapsed(ms / 1_000.0)
-    }
-}
-
-pub use crate::text::thousands;
+pub use crate::text::{format_countdown, format_elapsed, format_latency, thousands};
 
 /// A short form for narrow panes, rounded down: `999`, `7.1k`, `95.9k`,
 /// `450k`, `1.2M`, `12M`.

@@ -5,6 +5,8 @@
 //! `Exchange` (the engine builds the recorded request from masked headers),
 //! so nothing downstream has to remember to redact.
 
+pub mod diff;
+
 use chrono::{DateTime, Utc};
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
