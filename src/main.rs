@@ -68,7 +68,11 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
         }
         None => {
             claudetui::tui::terminal::install_panic_hook(ctx.paths.log_dir());
-            runtime.block_on(commands::dashboard::run(&ctx, cli.demo, cli.retries))?
+            let tap = cli.tap.then(|| commands::dashboard::TapChoice {
+                upstream: cli.upstream.clone(),
+                port: cli.tap_port,
+            });
+            runtime.block_on(commands::dashboard::run(&ctx, cli.demo, cli.retries, tap))?
         }
     };
     Ok(exit)

@@ -93,7 +93,7 @@ async fn start(
 /// A tap whose upstream is itself would send every request round in a
 /// circle: that is what an `ANTHROPIC_BASE_URL` left pointing at the tap
 /// does to the default upstream.
-fn check_not_itself(tap: &TapServer) -> Result<(), CommandError> {
+pub(crate) fn check_not_itself(tap: &TapServer) -> Result<(), CommandError> {
     let Ok(url) = reqwest::Url::parse(&tap.upstream()) else {
         return Ok(());
     };

@@ -103,6 +103,8 @@ pub enum Msg {
     },
     /// The profile switched to, resolved.
     Profile(Result<Box<Profile>, String>),
+    /// Two exchanges compared (`D`), or why they could not be.
+    Compared(Result<Box<crate::exchange::diff::ExchangeDiff>, String>),
     /// Writing the draft failed; it is tried again on the next tick.
     DraftNotSaved(String),
     /// SIGTERM, SIGHUP, SIGINT: leave cleanly.
@@ -135,6 +137,12 @@ pub enum Effect {
     },
     LoadPage(PageRequest),
     RunChecks(Vec<StepId>),
+    /// Compare `to` with `from`, or with the turn before it when `from` is
+    /// `None`, reading what is not in memory from the store.
+    Compare {
+        from: Option<ExchangeId>,
+        to: ExchangeId,
+    },
     FetchModels,
     /// Resolve the config file's next profile after `current`.
     SwitchProfile {
@@ -163,12 +171,30 @@ pub enum Overlay {
         scroll: u16,
     },
     Confirm(PendingSend),
+    /// `D`: what changed between two exchanges.
+    Diff {
+        diff: Box<crate::exchange::diff::ExchangeDiff>,
+        scroll: u16,
+    },
+}
+
+/// The tap running inside the dashboard (`--tap`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TapStatus {
+    /// Where clients point `ANTHROPIC_BASE_URL` (`127.0.0.1:4748`).
+    pub address: String,
+    /// Requests it has seen this session.
+    pub seen: u64,
+    /// The response viewer follows each new tapped exchange.
+    pub follow: bool,
 }
 
 /// An exchange this session started and that has not ended.
 #[derive(Debug, Clone)]
 pub struct InFlight {
     pub attempt: u32,
+    /// Seen by the tap: another program's request, not ours to cancel.
+    pub tapped: bool,
 }
 
 /// Screen areas of the last frame, for the mouse.
@@ -211,6 +237,10 @@ pub struct App {
     pub limits: RateLimitsPane,
     pub checklist: ChecklistPane,
     pub in_flight: HashMap<ExchangeId, InFlight>,
+    /// The tap, when the dashboard runs one.
+    pub tap: Option<TapStatus>,
+    /// The exchange `m` marked, for `D` to compare with.
+    pub marked: Option<ExchangeId>,
     /// Attempts that failed and will be retried: their `Failed` is not
     /// the end of the exchange.
     pub retrying: HashSet<ExchangeId>,
@@ -266,6 +296,8 @@ impl App {
             limits: RateLimitsPane::new(),
             checklist: ChecklistPane::new(),
             in_flight: HashMap::new(),
+            tap: None,
+            marked: None,
             retrying: HashSet::new(),
             recent: Vec::new(),
             message,

@@ -80,6 +80,7 @@ actions! {
     Send => ("send", Global, "send the composer's request", ["ctrl-s", "f5"]),
     Cancel => ("cancel", Global, "cancel the in-flight request", ["x"]),
     NextProfile => ("next_profile", Global, "switch to the next profile", ["ctrl-p"]),
+    Follow => ("follow", Global, "follow what the tap sees in the response viewer, or stop", ["f"]),
 
     Edit => ("edit", Composer, "edit the request body", ["enter", "i"]),
     StopEditing => ("stop_editing", Composer, "stop editing", ["esc"]),
@@ -118,6 +119,8 @@ actions! {
     LoadIntoComposer => ("load_into_composer", History, "load it into the composer", ["e"]),
     Diagnose => ("diagnose", History, "diagnose it", ["d"]),
     CopyCurl => ("copy_curl", History, "copy it as curl (OSC 52)", ["y"]),
+    Mark => ("mark", History, "mark it, to compare another with it", ["m"]),
+    Compare => ("compare", History, "compare with the marked one, or the turn before it", ["D"]),
 
     LimitsScrollDown => ("limits_scroll_down", RateLimits, "scroll down", ["j", "down"]),
     LimitsScrollUp => ("limits_scroll_up", RateLimits, "scroll up", ["k", "up"]),

@@ -55,6 +55,25 @@ pub struct Options {
     /// What the composer starts with when there is no draft.
     pub sample: (String, String),
     pub retries: u32,
+    /// The tap the dashboard shows (`--tap`): its address and its events.
+    pub tap: Option<TapFeed>,
+}
+
+/// What the dashboard hears from a tap running beside it.
+pub struct TapFeed {
+    /// `127.0.0.1:4748`, for the header.
+    pub address: String,
+    pub events: mpsc::UnboundedReceiver<crate::engine::Event>,
+}
+
+/// The next event of the tap, or never when there is none.
+async fn next_tapped(
+    events: &mut Option<mpsc::UnboundedReceiver<crate::engine::Event>>,
+) -> Option<crate::engine::Event> {
+    match events {
+        Some(events) => events.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,7 +87,8 @@ pub enum DashboardError {
 }
 
 /// Runs the dashboard until the user quits. Call inside a tokio runtime.
-pub async fn run(options: Options) -> Result<(), DashboardError> {
+pub async fn run(mut options: Options) -> Result<(), DashboardError> {
+    let tap = options.tap.take();
     // Before the first frame: a SIGTERM from then on is a clean quit.
     let mut signals = Signals::new();
     let (store, recovery) = open_store(options.store_path.as_deref());
@@ -79,6 +99,14 @@ pub async fn run(options: Options) -> Result<(), DashboardError> {
         .as_deref()
         .and_then(|path| StoreReader::spawn(path, msg_tx.clone()));
     let mut app = initial_app(&options);
+    let mut tap_events = tap.map(|feed| {
+        app.tap = Some(super::app::TapStatus {
+            address: feed.address,
+            seen: 0,
+            follow: true,
+        });
+        feed.events
+    });
     if reader.is_none() {
         app.history = super::panes::history::HistoryPane::new(app.now, *Local::now().offset())
             .without_store();
@@ -120,6 +148,7 @@ pub async fn run(options: Options) -> Result<(), DashboardError> {
                 Err(_) => Msg::Terminate,
             },
             Some(event) = engine_events.recv() => Msg::Engine(Box::new(event)),
+            Some(event) = next_tapped(&mut tap_events) => Msg::Engine(Box::new(event)),
             Some(msg) = msg_rx.recv() => msg,
             Some(report) = check_rx.recv() => Msg::Check(report),
             _ = tick.tick() => Msg::Tick(Utc::now()),
@@ -134,7 +163,8 @@ pub async fn run(options: Options) -> Result<(), DashboardError> {
         apply(&services, &mut app, msg);
         // A burst (a fast stream) is applied before the next frame.
         for _ in 0..BURST {
-            let Ok(event) = engine_events.try_recv() else {
+            let tapped = || tap_events.as_mut().and_then(|rx| rx.try_recv().ok());
+            let Some(event) = engine_events.try_recv().ok().or_else(tapped) else {
                 break;
             };
             apply(&services, &mut app, Msg::Engine(Box::new(event)));
@@ -359,6 +389,7 @@ impl Services {
                 });
                 crate::doctor::spawn_run(steps, input, self.check_tx.clone())
             }
+            Effect::Compare { from, to } => self.read(Read::Compare { from, to }, app),
             Effect::SwitchProfile { current } => self.switch_profile(current),
             Effect::FetchModels => fetch_models(app.profile.clone(), self.msg_tx.clone()),
             Effect::SaveDraft(draft) => self.drafts.save(draft),
@@ -480,6 +511,10 @@ enum Read {
         purpose: Purpose,
         id: ExchangeId,
     },
+    Compare {
+        from: Option<ExchangeId>,
+        to: ExchangeId,
+    },
 }
 
 impl StoreReader {
@@ -522,6 +557,9 @@ fn answer(store: &Store, read: Read) -> Msg {
             page,
             result: store.list(&query).map_err(|e| e.to_string()),
         },
+        Read::Compare { from, to } => {
+            Msg::Compared(compare(store, from.as_ref(), &to).map(Box::new))
+        }
         Read::Exchange { purpose, id } => Msg::Loaded {
             purpose,
             result: store
@@ -531,6 +569,29 @@ fn answer(store: &Store, read: Read) -> Msg {
             id,
         },
     }
+}
+
+/// `to` against `from`, or against the turn before it, from the store.
+fn compare(
+    store: &Store,
+    from: Option<&ExchangeId>,
+    to: &ExchangeId,
+) -> Result<crate::exchange::diff::ExchangeDiff, String> {
+    let load = |id: &ExchangeId| {
+        store
+            .get(id.as_str())
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("{id} is not in the history (yet)"))
+    };
+    let later = load(to)?;
+    let earlier = match from {
+        Some(id) => load(id)?,
+        None => store
+            .previous_turn(&later)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("nothing came before {to} to compare it with; m marks one"))?,
+    };
+    Ok(crate::exchange::diff::diff(&earlier, &later))
 }
 
 /// SIGTERM, SIGHUP and SIGINT (from `kill`; Ctrl-C itself arrives as a

@@ -2,6 +2,7 @@
 //! changes. No I/O happens here, so every behaviour is testable with
 //! messages in and state out.
 
+use compact_str::CompactString;
 use crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
 
 use super::app::{App, Effect, Focus, InFlight, Msg, Overlay, PendingSend, Purpose};
@@ -81,6 +82,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             effects.push(Effect::RunChecks(doctor::implemented().to_vec()));
         }
         Msg::Profile(Err(why)) => app.tell(Tone::Error, why),
+        Msg::Compared(Ok(diff)) => app.overlay = Some(Overlay::Diff { diff, scroll: 0 }),
+        Msg::Compared(Err(why)) => app.tell(Tone::Warn, why),
         Msg::DraftNotSaved(why) => {
             app.saved_revision = u64::MAX;
             app.tell(Tone::Error, format!("the draft could not be saved: {why}"));
@@ -170,6 +173,13 @@ fn on_overlay_key(app: &mut App, overlay: Overlay, key: KeyEvent, effects: &mut 
                 app.overlay = Some(Overlay::Diagnosis { diagnosis, scroll });
             }
         }
+        Overlay::Diff { diff, scroll } => {
+            let close = matches!(key.code, KeyCode::Esc | KeyCode::Char('q' | 'D'));
+            let scroll = overlay_scroll(&key, scroll);
+            if !close {
+                app.overlay = Some(Overlay::Diff { diff, scroll });
+            }
+        }
         Overlay::Confirm(pending) => match key.code {
             KeyCode::Char('y' | 'Y') => {
                 app.tell(Tone::Warn, "sent with lint errors, as you asked");
@@ -216,12 +226,30 @@ fn on_action(app: &mut App, action: Action, effects: &mut Vec<Effect>) {
         }),
         Action::Send => send(app, effects),
         Action::Cancel => cancel(app, effects),
+        Action::Follow => follow(app),
         _ => on_pane_action(app, action, effects),
     }
     // Looking at the checklist is what its highlight asked for.
     if app.focus == Focus::Checklist {
         app.checklist.set_attention(false);
     }
+}
+
+/// `f`: the response viewer follows each new tapped exchange, or stops.
+fn follow(app: &mut App) {
+    let Some(tap) = app.tap.as_mut() else {
+        return app.tell(
+            Tone::Info,
+            "no tap here: start the dashboard with --tap to see what other programs send",
+        );
+    };
+    tap.follow = !tap.follow;
+    let text = if tap.follow {
+        "following: each new tapped exchange shows in the response viewer"
+    } else {
+        "stopped following; f follows the tap again"
+    };
+    app.tell(Tone::Info, text);
 }
 
 fn on_pane_action(app: &mut App, action: Action, effects: &mut Vec<Effect>) {
@@ -343,12 +371,20 @@ fn dispatch(app: &mut App, request: Box<OutgoingRequest>, effects: &mut Vec<Effe
 }
 
 fn cancel(app: &mut App, effects: &mut Vec<Effect>) {
-    let shown = app
-        .response
-        .shown()
-        .filter(|id| app.in_flight.contains_key(*id))
-        .cloned();
-    let newest = || app.in_flight.keys().max().cloned();
+    let ours = |id: &ExchangeId| app.in_flight.get(id).is_some_and(|f| !f.tapped);
+    let shown = app.response.shown().filter(|id| ours(id)).cloned();
+    if shown.is_none()
+        && let Some(id) = app
+            .response
+            .shown()
+            .filter(|id| app.in_flight.contains_key(*id))
+    {
+        return app.tell(
+            Tone::Info,
+            format!("{id} is another program's request (seen by the tap); it cannot be cancelled from here"),
+        );
+    }
+    let newest = || app.in_flight.keys().filter(|id| ours(id)).max().cloned();
     match shown.or_else(newest) {
         Some(id) => effects.push(Effect::Cancel(id)),
         None => app.tell(Tone::Info, "nothing in flight to cancel"),
@@ -366,15 +402,30 @@ fn on_engine(app: &mut App, event: Event, effects: &mut Vec<Effect>) {
             client,
         } => {
             // A retry takes over its first attempt's place in flight; the
-            // viewer follows it when it was showing that exchange.
-            let follow = match &retry_of {
-                Some(first) => {
+            // viewer follows it when it was showing that exchange. What the
+            // tap sees is followed while the user has not asked otherwise.
+            let follow = match (&retry_of, source) {
+                (Some(first), _) => {
                     app.in_flight.remove(first);
                     app.response.shown().is_none_or(|shown| shown == first)
                 }
-                None => true,
+                (None, crate::exchange::Source::Tap) => {
+                    let tap = app.tap.as_mut();
+                    let follow = tap.as_ref().is_none_or(|t| t.follow);
+                    if let Some(tap) = tap {
+                        tap.seen += 1;
+                    }
+                    follow
+                }
+                (None, crate::exchange::Source::Claudetui) => true,
             };
-            app.in_flight.insert(id.clone(), InFlight { attempt });
+            let tapped = source == crate::exchange::Source::Tap;
+            app.in_flight
+                .insert(id.clone(), InFlight { attempt, tapped });
+            let label = client
+                .as_ref()
+                .and_then(crate::exchange::Client::label)
+                .map(CompactString::from);
             let model = request
                 .json()
                 .and_then(|b| b.get("model").and_then(|m| m.as_str()).map(Into::into));
@@ -392,13 +443,12 @@ fn on_engine(app: &mut App, event: Event, effects: &mut Vec<Effect>) {
                 output_tokens: None,
                 attempt,
                 source,
-                client: client
-                    .as_ref()
-                    .and_then(crate::exchange::Client::label)
-                    .map(Into::into),
+                client: label.clone(),
             });
             if follow {
-                app.response.begin(&id, &request, app.now);
+                let from = tapped
+                    .then(|| label.map_or_else(|| "another program".to_owned(), |l| l.to_string()));
+                app.response.begin_from(&id, &request, app.now, from);
             }
         }
         Event::Headers {
@@ -512,7 +562,23 @@ fn on_history_intent(app: &mut App, intent: HistoryIntent, effects: &mut Vec<Eff
         HistoryIntent::LoadIntoComposer(id) => (Purpose::LoadIntoComposer, id),
         HistoryIntent::Diagnose(id) => (Purpose::Diagnose, id),
         HistoryIntent::CopyCurl(id) => (Purpose::CopyCurl, id),
+        HistoryIntent::Mark(id) => {
+            app.tell(
+                Tone::Info,
+                format!("marked {id}; D on another exchange compares it with this one"),
+            );
+            app.marked = Some(id);
+            return;
+        }
+        HistoryIntent::Compare(to) => return compare(app, to, effects),
     };
+    if purpose == Purpose::Show
+        && let Some(tap) = app.tap.as_mut().filter(|t| t.follow)
+    {
+        // Looking at one on purpose: new traffic must not take it away.
+        tap.follow = false;
+        app.tell(Tone::Info, "stopped following the tap; f follows it again");
+    }
     match app.recent(&id).cloned() {
         Some(exchange) => act_on(app, purpose, &exchange, effects),
         None if app.in_flight.contains_key(&id) => app.tell(
@@ -520,6 +586,47 @@ fn on_history_intent(app: &mut App, intent: HistoryIntent, effects: &mut Vec<Eff
             format!("{id} is still in flight; the response pane shows it when it ends"),
         ),
         None => effects.push(Effect::Load { purpose, id }),
+    }
+}
+
+/// `D`: `to` against the marked exchange, or against the turn before it.
+/// Done here when both are in memory; the store is asked otherwise.
+fn compare(app: &mut App, to: ExchangeId, effects: &mut Vec<Effect>) {
+    let from = app.marked.clone().filter(|marked| *marked != to);
+    let Some(later) = app.recent(&to).cloned() else {
+        return effects.push(Effect::Compare { from, to });
+    };
+    let earlier = match &from {
+        Some(id) => app.recent(id).cloned(),
+        None => {
+            // Newest first, as the store would list them.
+            let before: Vec<Exchange> = app
+                .recent
+                .iter()
+                .rev()
+                .filter(|e| e.started_at < later.started_at && same_client(e, &later))
+                .cloned()
+                .collect();
+            crate::exchange::diff::previous_turn(&later, &before).cloned()
+        }
+    };
+    match earlier {
+        Some(earlier) => {
+            app.overlay = Some(Overlay::Diff {
+                diff: Box::new(crate::exchange::diff::diff(&earlier, &later)),
+                scroll: 0,
+            });
+        }
+        None => effects.push(Effect::Compare { from, to }),
+    }
+}
+
+/// Two exchanges of one client session (or of one client without one).
+fn same_client(a: &Exchange, b: &Exchange) -> bool {
+    let (sa, sb) = (a.summary(), b.summary());
+    match (&sa.session, &sb.session) {
+        (Some(x), Some(y)) => x == y,
+        _ => sa.source == sb.source && sa.client == sb.client,
     }
 }
 

@@ -19,7 +19,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget, Wra
 
 use super::app::{App, Areas, Focus, Overlay, PendingSend};
 use super::panes::status_bar::Mode;
-use super::panes::{PaneContext, diagnosis, header, help, status_bar};
+use super::panes::{PaneContext, diagnosis, diff, header, help, status_bar};
 
 /// Below this the panes cannot be used; the screen says so instead.
 pub const MIN_WIDTH: u16 = 80;
@@ -67,9 +67,12 @@ pub fn draw(app: &mut App, area: Rect, buf: &mut Buffer) {
         now: app.now,
     };
     header::render(
-        &app.profile,
-        app.demo,
-        app.in_flight.len(),
+        &header::Header {
+            profile: &app.profile,
+            demo: app.demo,
+            in_flight: app.in_flight.len(),
+            tap: app.tap.as_ref(),
+        },
         top,
         buf,
         &ctx(false),
@@ -104,6 +107,9 @@ pub fn draw(app: &mut App, area: Rect, buf: &mut Buffer) {
         Some(Overlay::Confirm(pending)) => {
             confirm(pending, area, buf, &ctx(true));
         }
+        Some(Overlay::Diff { diff, scroll }) => {
+            *scroll = diff::render(diff, *scroll, area, buf, &ctx(true));
+        }
         None => {}
     }
 }
@@ -114,6 +120,7 @@ pub fn mode(app: &App) -> Mode {
         Some(Overlay::Help { .. }) => return Mode::Help,
         Some(Overlay::Diagnosis { .. }) => return Mode::Diagnosis,
         Some(Overlay::Confirm(_)) => return Mode::Confirm,
+        Some(Overlay::Diff { .. }) => return Mode::Diff,
         None => {}
     }
     match app.focus {

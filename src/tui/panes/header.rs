@@ -8,6 +8,7 @@ use ratatui::widgets::{Paragraph, Widget};
 
 use super::PaneContext;
 use crate::config::{Profile, Source, display_url};
+use crate::tui::app::TapStatus;
 
 /// `sk-ant-…a1b2 (env ANTHROPIC_API_KEY)`, or what to do when there is no key.
 pub fn key_label(profile: &Profile) -> String {
@@ -31,20 +32,38 @@ fn short_source(source: &Source) -> String {
     }
 }
 
-pub fn render(
-    profile: &Profile,
-    demo: bool,
-    in_flight: usize,
-    area: Rect,
-    buf: &mut Buffer,
-    ctx: &PaneContext,
-) {
+/// What the header shows.
+pub struct Header<'a> {
+    pub profile: &'a Profile,
+    pub demo: bool,
+    pub in_flight: usize,
+    pub tap: Option<&'a TapStatus>,
+}
+
+pub fn render(header: &Header, area: Rect, buf: &mut Buffer, ctx: &PaneContext) {
+    let Header {
+        profile,
+        demo,
+        in_flight,
+        tap,
+    } = *header;
     let theme = ctx.theme;
     let sep = || Span::styled("  │  ", theme.dim);
     let mut spans = vec![Span::styled(" claudetui ", theme.title_focused)];
     if demo {
         spans.push(Span::styled(" DEMO ", theme.badge));
         spans.push(Span::raw(" "));
+    }
+    if let Some(tap) = tap {
+        // Where to point clients, and that traffic arrives.
+        spans.push(Span::styled(
+            format!(" TAP {} · {} seen ", tap.address, tap.seen),
+            theme.badge,
+        ));
+        if !tap.follow {
+            spans.push(Span::styled(" not following (f)", theme.dim));
+        }
+        spans.push(Span::raw("  "));
     }
     // Most telling first, so a narrow terminal cuts the URL, not the key.
     let key_style = if profile.credential.is_some() {
@@ -76,9 +95,22 @@ mod tests {
     use crate::tui::fixtures::TEST_KEY;
 
     fn draw(profile: &Profile, demo: bool, in_flight: usize) -> String {
-        crate::tui::fixtures::draw_line(120, |area, buf, ctx| {
-            render(profile, demo, in_flight, area, buf, ctx)
-        })
+        draw_with(profile, demo, in_flight, None)
+    }
+
+    fn draw_with(
+        profile: &Profile,
+        demo: bool,
+        in_flight: usize,
+        tap: Option<&TapStatus>,
+    ) -> String {
+        let header = Header {
+            profile,
+            demo,
+            in_flight,
+            tap,
+        };
+        crate::tui::fixtures::draw_line(120, |area, buf, ctx| render(&header, area, buf, ctx))
     }
 
     #[test]
@@ -93,6 +125,20 @@ mod tests {
         let text = draw(&profile, true, 2);
         assert!(!text.contains(TEST_KEY));
         insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn a_running_tap_shows_where_to_point_clients_and_what_it_saw() {
+        let tap = TapStatus {
+            address: "127.0.0.1:4748".into(),
+            seen: 12,
+            follow: false,
+        };
+        let text = draw_with(&Profile::builtin(), true, 0, Some(&tap));
+        assert!(
+            text.contains(" DEMO   TAP 127.0.0.1:4748 · 12 seen  not following (f)  profile"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -179,6 +179,8 @@ pub enum HistoryIntent {
     LoadIntoComposer(ExchangeId),
     Diagnose(ExchangeId),
     CopyCurl(ExchangeId),
+    Mark(ExchangeId),
+    Compare(ExchangeId),
     /// The filter changed: count and list again.
     Refilter,
 }
@@ -494,6 +496,8 @@ impl HistoryPane {
             Action::LoadIntoComposer => HistoryIntent::LoadIntoComposer(id),
             Action::Diagnose => HistoryIntent::Diagnose(id),
             Action::CopyCurl => HistoryIntent::CopyCurl(id),
+            Action::Mark => HistoryIntent::Mark(id),
+            Action::Compare => HistoryIntent::Compare(id),
             _ => return None,
         })
     }
@@ -715,7 +719,12 @@ impl Columns {
         let theme = ctx.theme;
         let mut spans = Vec::with_capacity(12);
         let time = row.started_at.with_timezone(&offset).format("%H:%M:%S");
-        spans.push(Span::styled(time.to_string(), theme.dim));
+        // What another program sent (the tap) stands apart from one's own.
+        let time_style = match row.source {
+            Source::Tap => theme.accent,
+            Source::Claudetui => theme.dim,
+        };
+        spans.push(Span::styled(time.to_string(), time_style));
         spans.push(Span::raw(" "));
         let in_flight = row.total_ms.is_none();
         let status = match row.status {

@@ -7,6 +7,7 @@
 pub mod checklist;
 pub mod composer;
 pub mod diagnosis;
+pub mod diff;
 pub mod header;
 pub mod help;
 pub mod history;

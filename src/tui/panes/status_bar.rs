@@ -38,6 +38,7 @@ pub enum Mode {
     Help,
     Diagnosis,
     Confirm,
+    Diff,
 }
 
 fn hints_for(mode: Mode) -> &'static [Action] {
@@ -54,10 +55,20 @@ fn hints_for(mode: Mode) -> &'static [Action] {
         ],
         Mode::Editing => &[StopEditing, Send],
         Mode::Response => &[NextTab, Search, NextMatch, ToggleWrap, Bottom],
-        Mode::History => &[Show, Replay, LoadIntoComposer, Diagnose, CopyCurl, Filter],
+        Mode::History => &[
+            Show,
+            Replay,
+            LoadIntoComposer,
+            Diagnose,
+            Compare,
+            CopyCurl,
+            Filter,
+        ],
         Mode::RateLimits => &[LimitsScrollDown],
         Mode::Checklist => &[StepDown, RunChecks],
-        Mode::Search | Mode::Filter | Mode::Help | Mode::Diagnosis | Mode::Confirm => &[],
+        Mode::Search | Mode::Filter | Mode::Help | Mode::Diagnosis | Mode::Confirm | Mode::Diff => {
+            &[]
+        }
     }
 }
 
@@ -68,6 +79,7 @@ fn fixed_hint(mode: Mode) -> Option<&'static str> {
         Mode::Help => Some("j/k scroll · Esc or ? close"),
         Mode::Diagnosis => Some("j/k scroll · Esc or d close"),
         Mode::Confirm => Some("y send anyway · n or Esc go back"),
+        Mode::Diff => Some("j/k scroll · Esc or D close"),
         _ => None,
     }
 }

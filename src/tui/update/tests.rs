@@ -442,3 +442,166 @@ fn d_explains_the_selected_failure_in_an_overlay() {
     update(&mut app, key(KeyCode::Esc));
     assert!(app.overlay.is_none());
 }
+
+/// The dashboard with a tap beside it, as `--tap` starts it.
+fn tapped_app() -> App {
+    let mut app = app_with(VALID);
+    app.tap = Some(crate::tui::app::TapStatus {
+        address: "127.0.0.1:4748".into(),
+        seen: 0,
+        follow: true,
+    });
+    app.history =
+        crate::tui::panes::history::HistoryPane::new(at(0), FixedOffset::east_opt(0).unwrap())
+            .without_store();
+    app
+}
+
+/// Turn `n` of a Claude Code session, seen by the tap.
+fn tapped_turn(n: i64, messages: usize) -> crate::exchange::Exchange {
+    let mut ex = exchange(n, "claude-opus-4-8", Some(200));
+    ex.source = crate::exchange::Source::Tap;
+    ex.client = Some(crate::exchange::Client {
+        user_agent: Some("claude-cli/2.1.197 (external, cli)".into()),
+        app: Some("cli".into()),
+        session: Some("s-1".into()),
+    });
+    let turns: Vec<serde_json::Value> = (0..messages)
+        .map(|i| {
+            let role = if i % 2 == 0 { "user" } else { "assistant" };
+            serde_json::json!({"role": role, "content": format!("turn {i}")})
+        })
+        .collect();
+    ex.request.url = "https://api.anthropic.com/v1/messages?beta=true".into();
+    ex.request.body =
+        serde_json::json!({"model": "claude-opus-4-8", "max_tokens": 64000, "messages": turns})
+            .to_string();
+    ex
+}
+
+fn tap_started(app: &mut App, ex: &crate::exchange::Exchange) {
+    update(
+        app,
+        Msg::engine(crate::engine::Event::Started {
+            id: ex.id.clone(),
+            request: ex.request.clone(),
+            attempt: 1,
+            retry_of: None,
+            source: ex.source,
+            client: ex.client.clone(),
+        }),
+    );
+}
+
+#[test]
+fn tapped_traffic_is_counted_followed_and_named_by_its_client() {
+    let mut app = tapped_app();
+    let first = tapped_turn(1, 1);
+    tap_started(&mut app, &first);
+    assert_eq!(app.tap.as_ref().unwrap().seen, 1);
+    assert_eq!(app.response.shown(), Some(&first.id), "followed live");
+    let row = app.history.row(0).unwrap();
+    assert_eq!(row.client.as_deref(), Some("claude-cli/2.1.197"));
+    assert_eq!(row.outcome, "in-flight");
+    update(
+        &mut app,
+        Msg::engine(crate::engine::Event::Finished(Box::new(first.clone()))),
+    );
+    assert_eq!(app.history.row(0).unwrap().outcome, "ok");
+    // Showing one on purpose stops following, so new traffic leaves it be.
+    app.focus = Focus::History;
+    update(&mut app, key(KeyCode::Enter));
+    assert!(!app.tap.as_ref().unwrap().follow);
+    let second = tapped_turn(2, 3);
+    tap_started(&mut app, &second);
+    assert_eq!(app.response.shown(), Some(&first.id));
+    assert_eq!(app.tap.as_ref().unwrap().seen, 2);
+    // f follows again.
+    update(&mut app, key(KeyCode::Char('f')));
+    assert!(app.tap.as_ref().unwrap().follow);
+    let third = tapped_turn(3, 5);
+    tap_started(&mut app, &third);
+    assert_eq!(app.response.shown(), Some(&third.id));
+}
+
+#[test]
+fn capital_d_compares_a_turn_with_the_one_before_it_or_the_marked_one() {
+    let mut app = tapped_app();
+    let turns = [tapped_turn(1, 1), tapped_turn(2, 3), tapped_turn(3, 5)];
+    for turn in &turns {
+        tap_started(&mut app, turn);
+        update(
+            &mut app,
+            Msg::engine(crate::engine::Event::Finished(Box::new(turn.clone()))),
+        );
+    }
+    app.focus = Focus::History;
+    // The newest is selected: compared with the turn before it.
+    let effects = update(&mut app, key(KeyCode::Char('D')));
+    assert!(effects.is_empty(), "both were in memory");
+    let Some(Overlay::Diff { diff, .. }) = &app.overlay else {
+        panic!("no comparison shown");
+    };
+    assert_eq!((&diff.from, &diff.to), (&turns[1].id, &turns[2].id));
+    let conversation = diff.conversation.as_ref().unwrap();
+    assert_eq!((conversation.kept, conversation.added.len()), (3, 2));
+    let screen = draw(&mut app, 120, 36);
+    let text: String = (0..36)
+        .map(|y| {
+            (0..120)
+                .map(|x| buf_symbol(&screen, x, y))
+                .collect::<String>()
+                + "\n"
+        })
+        .collect();
+    assert!(text.contains("Compare"), "{text}");
+    assert!(
+        text.contains("conversation: 3 → 5 messages (3 kept, 2 added)"),
+        "{text}"
+    );
+    update(&mut app, key(KeyCode::Esc));
+    assert!(app.overlay.is_none());
+    // m marks the oldest; D on the newest compares with it.
+    update(&mut app, key(KeyCode::Char('G')));
+    update(&mut app, key(KeyCode::Char('m')));
+    assert_eq!(app.marked.as_ref(), Some(&turns[0].id));
+    update(&mut app, key(KeyCode::Char('g')));
+    update(&mut app, key(KeyCode::Char('D')));
+    let Some(Overlay::Diff { diff, .. }) = &app.overlay else {
+        panic!("no comparison shown");
+    };
+    assert_eq!(diff.from, turns[0].id);
+}
+
+#[test]
+fn an_exchange_not_in_memory_is_compared_by_the_store() {
+    let mut app = tapped_app();
+    app.history
+        .page_loaded(0, 0, vec![tapped_turn(1, 1).summary()]);
+    app.history.count_loaded(0, 1);
+    app.focus = Focus::History;
+    let effects = update(&mut app, key(KeyCode::Char('D')));
+    assert!(
+        effects.iter().any(
+            |e| matches!(e, Effect::Compare { from: None, to } if to.as_str() == "ex_test_0001")
+        ),
+        "{effects:?}"
+    );
+    update(
+        &mut app,
+        Msg::Compared(Err("nothing came before it".into())),
+    );
+    assert!(app.overlay.is_none());
+}
+
+#[test]
+fn f_without_a_tap_says_how_to_get_one() {
+    let mut app = app_with(VALID);
+    update(&mut app, key(KeyCode::Char('f')));
+    let message = app.message.as_ref().unwrap();
+    assert!(message.text.contains("--tap"), "{}", message.text);
+}
+
+fn buf_symbol(buf: &Buffer, x: u16, y: u16) -> String {
+    buf[(x, y)].symbol().to_owned()
+}

@@ -172,3 +172,59 @@ fn loading_and_streaming_at_80x24() {
     }
     insta::assert_snapshot!("streaming_80x24", screen(&mut app, 80, 24));
 }
+
+#[test]
+fn tapped_traffic_at_120x36_and_80x24() {
+    let mut app = app();
+    app.tap = Some(crate::tui::app::TapStatus {
+        address: "127.0.0.1:4748".into(),
+        seen: 0,
+        follow: true,
+    });
+    for n in 1..=3 {
+        let mut ex = exchange(n, "claude-opus-4-8", Some(if n == 2 { 429 } else { 200 }));
+        ex.source = crate::exchange::Source::Tap;
+        ex.client = Some(crate::exchange::Client {
+            user_agent: Some("claude-cli/2.1.197 (external, cli)".into()),
+            app: Some("cli".into()),
+            session: Some("s-1".into()),
+        });
+        ex.request.url = "https://api.anthropic.com/v1/messages?beta=true".into();
+        update(
+            &mut app,
+            Msg::engine(Event::Started {
+                id: ex.id.clone(),
+                request: ex.request.clone(),
+                attempt: 1,
+                retry_of: None,
+                source: ex.source,
+                client: ex.client.clone(),
+            }),
+        );
+        update(
+            &mut app,
+            Msg::engine(Event::Headers {
+                id: ex.id.clone(),
+                status: ex.status().unwrap_or(0),
+                headers: vec![],
+                rate_limits: snapshot_with_limits(9_000 - n as u64 * 1_000),
+            }),
+        );
+        if n < 3 {
+            let done = if n == 2 {
+                Event::Failed(Box::new(ex))
+            } else {
+                Event::Finished(Box::new(ex))
+            };
+            update(&mut app, Msg::engine(done));
+        }
+    }
+    let wide = screen(&mut app, 120, 36);
+    assert!(wide.contains("TAP 127.0.0.1:4748 · 3 seen"), "{wide}");
+    assert!(
+        wide.contains("Sent by claude-cli/2.1.197 through the tap"),
+        "{wide}"
+    );
+    insta::assert_snapshot!("tapped_120x36", wide);
+    insta::assert_snapshot!("tapped_80x24", screen(&mut app, 80, 24));
+}

@@ -57,6 +57,9 @@ pub(super) struct Live {
     headers_doc: Option<Document>,
     raw_doc: Option<Document>,
     curl_doc: Document,
+    /// The program that sent it, when the tap saw it (it cannot be
+    /// cancelled from here; it is that program's request).
+    pub tapped_from: Option<String>,
 }
 
 impl Live {
@@ -86,6 +89,7 @@ impl Live {
             headers_doc: None,
             raw_doc: None,
             curl_doc,
+            tapped_from: None,
         }
     }
 
@@ -249,7 +253,15 @@ impl Live {
             LineKind::Dim,
         );
         doc.blank();
-        doc.push("Press x to cancel.", LineKind::Dim);
+        match &self.tapped_from {
+            Some(client) => doc.push(
+                &format!(
+                    "Sent by {client} through the tap; it ends when that program's request does."
+                ),
+                LineKind::Dim,
+            ),
+            None => doc.push("Press x to cancel.", LineKind::Dim),
+        }
         doc
     }
 

@@ -217,7 +217,20 @@ impl ResponsePane {
     /// Follow a request that has just been sent: Body shows the wait,
     /// then the text as it streams in; Stream the events as they come.
     pub fn begin(&mut self, id: &ExchangeId, request: &RecordedRequest, at: DateTime<Utc>) {
-        self.view = View::Live(Box::new(Live::new(id, request, at)));
+        self.begin_from(id, request, at, None);
+    }
+
+    /// [`Self::begin`] for what the tap saw `client` send.
+    pub fn begin_from(
+        &mut self,
+        id: &ExchangeId,
+        request: &RecordedRequest,
+        at: DateTime<Utc>,
+        client: Option<String>,
+    ) {
+        let mut live = Live::new(id, request, at);
+        live.tapped_from = client;
+        self.view = View::Live(Box::new(live));
         self.reset_scroll();
         for tab in [Tab::Body, Tab::Stream] {
             self.tabs[tab.index()].follow = true;
