@@ -78,10 +78,15 @@ impl Session {
     /// `claudetui --demo` under `sh`, which prints a marker and the
     /// terminal's mode after the dashboard exits, as a prompt would show.
     fn start() -> Session {
+        Self::start_with("")
+    }
+
+    /// The same with more flags (`--tap --port 0`).
+    fn start_with(flags: &str) -> Session {
         let home = tempfile::tempdir().unwrap();
         let binary = env!("CARGO_BIN_EXE_claudetui");
         let script = format!(
-            "'{binary}' --demo --data-dir '{}' --config '{}'; echo \"EXIT=$?\"; stty -a | tr ' ' '\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo; echo SHELL-IS-BACK; exec sleep 30",
+            "'{binary}' --demo {flags} --data-dir '{}' --config '{}'; echo \"EXIT=$?\"; stty -a | tr ' ' '\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo; echo SHELL-IS-BACK; exec sleep 30",
             home.path().join("data").display(),
             home.path().join("config.toml").display(),
         );
@@ -225,6 +230,86 @@ fn demo_send_watch_break_and_quit_with_the_terminal_restored() {
         assert!(
             !text.contains("embedded-server-accepts-any-key"),
             "{} holds the key",
+            path.display()
+        );
+    }
+}
+
+/// What another program does: `claudetui send` pointed at the tap, with a
+/// key of its own.
+fn send_through(tap: &str, key: &str) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_claudetui"))
+        .args([
+            "send",
+            "--no-history",
+            "--max-tokens",
+            "16",
+            "--base-url",
+            tap,
+        ])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("ANTHROPIC_API_KEY", key)
+        .env(
+            "CLAUDETUI_DATA_DIR",
+            std::env::temp_dir().join("claudetui-pty-client"),
+        )
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn demo_tap_fills_with_another_programs_traffic_and_compares_its_turns() {
+    const CLIENT_KEY: &str = "sk-ant-api03-CLIENT0KEY1of2another3program4-never-written-Zz9";
+    let mut s = Session::start_with("--tap --port 0");
+    let screen = s.wait_for("the tap badge", |t| t.contains(" TAP 127.0.0.1:"));
+    let address = screen
+        .split(" TAP ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+    let tap = format!("http://{address}");
+    assert!(screen.contains("0 seen"), "{screen}");
+    for n in 1..=2 {
+        let output = send_through(&tap, CLIENT_KEY);
+        assert!(
+            !String::from_utf8_lossy(&output.stderr).contains("could not"),
+            "{output:?}"
+        );
+        s.wait_for("the tapped exchange in the history", |t| {
+            t.contains(&format!("{n} seen")) && !t.contains(" … in-flight")
+        });
+    }
+    let screen = s.contents();
+    assert!(!screen.contains("CLIENT0KEY1"), "{screen}");
+    s.press(b"3"); // History
+    s.press(b"D"); // the newest against the turn before it
+    let compared = s.wait_for("the comparison", |t| {
+        t.contains("Compare — Esc closes") && t.contains("response:")
+    });
+    assert!(
+        compared.contains("conversation: 1 → 1 messages (1 kept)"),
+        "{compared}"
+    );
+    // D closes it (not Esc: Esc and the next key, read together, are Alt-key).
+    s.press(b"D");
+    s.wait_for("the comparison to close", |t| {
+        !t.contains("Compare — Esc closes") && t.contains("D compare")
+    });
+    s.press(b"q");
+    let after = s.wait_for("the shell", |t| t.contains("SHELL-IS-BACK"));
+    assert!(after.contains("EXIT=0"), "{after}");
+    let state = s.screen.parser.lock().unwrap();
+    assert!(!state.0.screen().alternate_screen());
+    drop(state);
+    let mut written = Vec::new();
+    collect_files(s._home.path(), &mut written);
+    for path in written {
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("CLIENT0KEY1"),
+            "{} holds the client's key",
             path.display()
         );
     }

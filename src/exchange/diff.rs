@@ -122,11 +122,18 @@ pub struct MessageSummary {
     pub preview: String,
 }
 
-/// Which of `earlier` (newest first) is the turn before `exchange`: the
-/// one whose messages it continues furthest (Claude Code interleaves its
-/// sub-agents' requests with the main conversation in one session), the
-/// newest on a tie, or the newest when none shares a message.
+/// Which of `earlier` (newest first) is the turn before `exchange`: of
+/// those to the same endpoint, the one whose messages it continues
+/// furthest (Claude Code interleaves its sub-agents' requests with the main
+/// conversation in one session), the newest on a tie, or the newest when
+/// none shares a message.
 pub fn previous_turn<'a>(exchange: &Exchange, earlier: &'a [Exchange]) -> Option<&'a Exchange> {
+    let endpoint = |ex: &Exchange| {
+        let path = ex.request.api_path();
+        let path = path.split('?').next().unwrap_or(path).to_owned();
+        (ex.request.method.to_ascii_uppercase(), path)
+    };
+    let mine_endpoint = endpoint(exchange);
     let messages = |ex: &Exchange| {
         ex.request
             .json()
@@ -142,7 +149,7 @@ pub fn previous_turn<'a>(exchange: &Exchange, earlier: &'a [Exchange]) -> Option
             .count()
     };
     let mut best: Option<(&Exchange, usize)> = None;
-    for candidate in earlier {
+    for candidate in earlier.iter().filter(|c| endpoint(c) == mine_endpoint) {
         let kept = shared(candidate);
         if best.is_none_or(|(_, most)| kept > most) {
             best = Some((candidate, kept));
@@ -854,6 +861,13 @@ mod tests {
         assert_eq!(
             previous_turn(&next, &unrelated).map(|e| &e.id),
             Some(&subagent.id)
+        );
+        let mut probe = main.clone();
+        probe.request.method = "HEAD".into();
+        probe.request.url = "https://api.anthropic.com/".into();
+        assert!(
+            previous_turn(&next, &[probe]).is_none(),
+            "another endpoint is no earlier turn"
         );
         assert!(previous_turn(&next, &[]).is_none());
     }
