@@ -53,6 +53,7 @@ fn exchange(n: usize, body: String) -> Exchange {
             body,
             events: vec![],
             message: None,
+            truncated: None,
         }),
         timing: Timing {
             headers_ms: Some(300.0),

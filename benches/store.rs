@@ -50,6 +50,7 @@ fn small_exchange(n: usize) -> Exchange {
             ),
             events: vec![],
             message: None,
+            truncated: None,
         }),
         timing: Timing {
             connect_ms: Some(35.0),

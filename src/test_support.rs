@@ -71,6 +71,7 @@ pub fn exchange(n: i64, model: &str, status: Option<u16>) -> Exchange {
             body: r#"{"id":"msg_1","type":"message","role":"assistant","content":[{"type":"text","text":"Hello!"}],"model":"m","stop_reason":"end_turn","usage":{"input_tokens":12,"output_tokens":345}}"#.into(),
             events: vec![],
             message: None,
+            truncated: None,
         }),
         timing: Timing {
             headers_ms: Some(380.0),

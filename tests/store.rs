@@ -67,6 +67,7 @@ fn exchange(id: &str, started_ms: i64, model: &str, status: Option<u16>) -> Exch
             body: r#"{"id":"msg_1","type":"message","role":"assistant","content":[{"type":"text","text":"Hello!"}],"model":"m","stop_reason":"end_turn","usage":{"input_tokens":8,"output_tokens":3}}"#.into(),
             events: vec![],
             message: None,
+            truncated: None,
         }),
         timing: Timing {
             connect_ms: Some(12.0),

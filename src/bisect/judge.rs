@@ -204,6 +204,7 @@ mod tests {
                 body: String::new(),
                 events: vec![],
                 message: None,
+                truncated: None,
             }),
             timing: Timing::default(),
             usage: None,

@@ -196,6 +196,9 @@ pub fn describe(exchange: &Exchange) -> String {
                 push_body(&mut s, &response.body);
             } else {
                 s.push_str(&format!("\n  {} events:\n", response.events.len()));
+                if let Some(truncated) = &response.truncated {
+                    s.push_str(&format!("  ({})\n", truncated.describe()));
+                }
                 for event in &response.events {
                     s.push_str(&format!(
                         "  +{:>7.1} ms  {:<20} {}\n",

@@ -99,6 +99,7 @@ pub(super) mod testing {
                 body: body.into(),
                 events: Vec::new(),
                 message: None,
+                truncated: None,
             }),
             timing: Default::default(),
             usage: None,

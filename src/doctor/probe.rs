@@ -315,6 +315,7 @@ pub(super) mod testing {
             body: body.into(),
             events: Vec::new(),
             message: None,
+            truncated: None,
         };
         Sent {
             path,

@@ -131,6 +131,11 @@ impl EventSender {
     pub fn emit(&self, event: Event) {
         let _ = self.0.send(event);
     }
+
+    /// True when nobody listens any more (or never did).
+    pub fn is_closed(&self) -> bool {
+        self.0.is_closed()
+    }
 }
 
 /// The handle callers keep. Cheap to clone; the worker stops when every

@@ -19,7 +19,7 @@ use crate::api::sse::{MessageAssembler, SseEvent, SseParser, StreamEvent};
 use crate::api::types::{Header, MessageResponse, header_value};
 use crate::exchange::{
     Client, Exchange, ExchangeId, Outcome, RecordedEvent, RecordedRequest, RecordedResponse,
-    Source, Timing,
+    Source, Timing, Truncated,
 };
 
 use super::decode::BodyDecoder;
@@ -55,6 +55,14 @@ pub struct Recorder {
     /// Credential values the request carried, masked wherever the answer
     /// repeats them.
     secrets: Vec<String>,
+    /// Bytes of body, event data and text kept so far, against
+    /// [`RECORD_BUDGET`].
+    kept: usize,
+    received: u64,
+    /// Set once the budget ran out.
+    over_budget: bool,
+    events_dropped: u64,
+    tail: std::collections::VecDeque<RecordedEvent>,
 }
 
 #[derive(Default)]
@@ -69,6 +77,18 @@ struct StreamState {
 /// Shorter than this, a value is no credential, and masking it would
 /// mangle ordinary text.
 const SECRET_MIN_CHARS: usize = 8;
+
+/// What a record keeps of one body: the raw bytes, the parsed events and
+/// the assembled text together. A record is copied a few times on its way
+/// to the store (masked, serialised), so this bounds the memory of any
+/// exchange, however large: a 100 MB stream through the tap costs the
+/// same as an 8 MB one. The largest real answers (128k output tokens, a
+/// few MB of SSE) fit whole.
+pub const RECORD_BUDGET: usize = 8 * 1024 * 1024;
+
+/// Past the budget, the last events are still kept, so the end of a
+/// stream (usage, stop reason, an error) is on record.
+const TAIL_EVENTS: usize = 32;
 
 impl Recorder {
     /// Announces the exchange (`Event::Started`) and starts its clock.
@@ -99,7 +119,23 @@ impl Recorder {
             read_error: None,
             cancelled: false,
             secrets,
+            kept: 0,
+            received: 0,
+            over_budget: false,
+            events_dropped: 0,
+            tail: std::collections::VecDeque::new(),
         }
+    }
+
+    /// Takes `bytes` more of the budget; false (and over budget from then
+    /// on) when they do not fit.
+    fn keep(&mut self, bytes: usize) -> bool {
+        if !self.over_budget && self.kept + bytes <= RECORD_BUDGET {
+            self.kept += bytes;
+            return true;
+        }
+        self.over_budget = true;
+        false
     }
 
     pub fn id(&self) -> &ExchangeId {
@@ -138,6 +174,7 @@ impl Recorder {
             body: String::new(),
             events: Vec::new(),
             message: None,
+            truncated: None,
         });
     }
 
@@ -159,7 +196,10 @@ impl Recorder {
     }
 
     fn take_plain(&mut self, bytes: &[u8]) {
-        self.raw.extend_from_slice(bytes);
+        self.received += bytes.len() as u64;
+        if self.keep(bytes.len()) {
+            self.raw.extend_from_slice(bytes);
+        }
         let at_ms = self.elapsed_ms();
         let Some(stream) = self.stream.as_mut() else {
             return;
@@ -176,12 +216,22 @@ impl Recorder {
     }
 
     fn take_event(&mut self, sse: SseEvent, at_ms: f64) {
+        let text_len = text_of(&sse);
+        // Past the budget the message keeps its shape (usage, stop
+        // reason, errors) but no more blocks or text: a block whose
+        // deltas were left out must not be judged broken.
+        let assemble = !self.over_budget && self.keep(text_len)
+            || !matches!(
+                sse.event.as_str(),
+                "content_block_start" | "content_block_delta" | "content_block_stop"
+            );
+        let kept = self.keep(sse.data.len() + sse.event.len());
         let (Some(stream), Some(response)) = (self.stream.as_mut(), self.response.as_mut()) else {
             return;
         };
         match StreamEvent::parse(&sse) {
             Ok(event) => {
-                if let Err(error) = stream.assembler.apply(&event) {
+                if assemble && let Err(error) = stream.assembler.apply(&event) {
                     stream.malformed.get_or_insert(error.to_string());
                 }
                 if matches!(event, StreamEvent::ContentBlockDelta { .. })
@@ -199,11 +249,20 @@ impl Recorder {
                 stream.malformed.get_or_insert(error.to_string());
             }
         }
-        response.events.push(RecordedEvent {
+        let recorded = RecordedEvent {
             at_ms,
             event: sse.event,
             data: sse.data,
-        });
+        };
+        if kept {
+            response.events.push(recorded);
+        } else {
+            self.tail.push_back(recorded);
+            if self.tail.len() > TAIL_EVENTS {
+                self.tail.pop_front();
+                self.events_dropped += 1;
+            }
+        }
     }
 
     /// The transfer failed: before the head (nothing came back) or while
@@ -234,12 +293,21 @@ impl Recorder {
         let headers_ms = self
             .headers_at
             .map(|at| at.duration_since(self.clock).as_secs_f64() * 1000.0);
+        let truncated = self.over_budget.then_some(Truncated {
+            kept_bytes: self.raw.len() as u64,
+            received_bytes: self.received,
+            events_dropped: self.events_dropped,
+        });
         let mut response = self.response;
         let mut first_token_ms = None;
         let outcome;
         let mut message = None;
         if let Some(resp) = response.as_mut() {
-            resp.body = String::from_utf8_lossy(&self.raw).into_owned();
+            resp.events.extend(self.tail.drain(..));
+            resp.truncated = truncated;
+            let raw = std::mem::take(&mut self.raw);
+            resp.body = String::from_utf8(raw)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
             let (o, m, ftm) = decide(
                 resp,
                 self.stream,
@@ -306,6 +374,16 @@ impl Recorder {
 
     fn mask(&self, text: &str) -> String {
         mask_all(&self.secrets, text.to_owned())
+    }
+}
+
+/// The text a delta event adds to the message (its JSON's length stands
+/// for it: parsing here just to measure would cost a second parse).
+fn text_of(sse: &SseEvent) -> usize {
+    if sse.event == "content_block_delta" {
+        sse.data.len()
+    } else {
+        0
     }
 }
 
@@ -437,7 +515,9 @@ fn json_outcome(
     with_status: impl Fn(FailureKind, String) -> Outcome,
 ) -> (Outcome, Option<MessageResponse>, Option<f64>) {
     let body = response.body.trim();
-    if body.is_empty() {
+    // Only the start of a body too large to keep is on record: it cannot
+    // be parsed, and that is no fault of the server's.
+    if body.is_empty() || response.truncated.is_some() {
         return (Outcome::Ok, None, None);
     }
     if serde_json::from_str::<serde_json::Value>(body).is_err() {
@@ -491,6 +571,95 @@ pub fn version_name(version: reqwest::Version) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn recorder() -> Recorder {
+        let ex = crate::test_support::exchange(1, "m", Some(200));
+        let head = Head {
+            id: ex.id,
+            started_at: ex.started_at,
+            profile: ex.profile,
+            request: ex.request,
+            attempt: 1,
+            retry_of: None,
+            source: Source::Tap,
+            client: None,
+        };
+        Recorder::begin(head, EventSender::nowhere(), Vec::new())
+    }
+
+    fn event(name: &str, data: &str) -> String {
+        format!("event: {name}\ndata: {data}\n\n")
+    }
+
+    #[test]
+    fn a_stream_larger_than_the_budget_keeps_its_start_and_its_end() {
+        let mut rx = recorder();
+        rx.headers(
+            200,
+            "HTTP/1.1",
+            vec![Header::new("content-type", "text/event-stream")],
+        );
+        rx.chunk(event("message_start", r#"{"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":5,"output_tokens":1}}}"#).as_bytes());
+        rx.chunk(event("content_block_start", r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#).as_bytes());
+        let text = "x".repeat(1000);
+        let delta = event(
+            "content_block_delta",
+            &format!(
+                r#"{{"type":"content_block_delta","index":0,"delta":{{"type":"text_delta","text":"{text}"}}}}"#
+            ),
+        );
+        let deltas = 3 * RECORD_BUDGET / delta.len();
+        for _ in 0..deltas {
+            rx.chunk(delta.as_bytes());
+        }
+        rx.chunk(
+            event(
+                "content_block_stop",
+                r#"{"type":"content_block_stop","index":0}"#,
+            )
+            .as_bytes(),
+        );
+        rx.chunk(event("message_delta", r#"{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":777}}"#).as_bytes());
+        rx.chunk(event("message_stop", r#"{"type":"message_stop"}"#).as_bytes());
+        let ex = rx.finish(ProbeReport::default());
+        assert_eq!(ex.outcome, Outcome::Ok, "{:?}", ex.outcome);
+        assert_eq!(ex.usage.as_ref().map(|u| u.output_tokens), Some(777));
+        let response = ex.response.unwrap();
+        let truncated = response.truncated.unwrap();
+        assert!(truncated.received_bytes > 3 * RECORD_BUDGET as u64 - 10_000);
+        assert!(response.body.len() <= RECORD_BUDGET);
+        let kept: usize =
+            response.body.len() + response.events.iter().map(|e| e.data.len()).sum::<usize>();
+        assert!(kept <= RECORD_BUDGET + 40 * delta.len(), "{kept}");
+        let names: Vec<&str> = response
+            .events
+            .iter()
+            .rev()
+            .take(3)
+            .map(|e| e.event.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            ["message_stop", "message_delta", "content_block_stop"]
+        );
+        assert!(truncated.events_dropped > 0);
+        assert!(truncated.describe().contains("the client got all of it"));
+    }
+
+    #[test]
+    fn a_json_body_larger_than_the_budget_is_not_misjudged() {
+        let mut rx = recorder();
+        rx.headers(
+            200,
+            "HTTP/1.1",
+            vec![Header::new("content-type", "application/json")],
+        );
+        let big = format!(r#"{{"data":"{}"}}"#, "y".repeat(RECORD_BUDGET + 10));
+        rx.chunk(big.as_bytes());
+        let ex = rx.finish(ProbeReport::default());
+        assert_eq!(ex.outcome, Outcome::Ok);
+        assert!(ex.response.unwrap().truncated.is_some());
+    }
 
     #[test]
     fn a_token_the_server_echoes_back_is_masked_everywhere() {

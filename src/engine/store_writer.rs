@@ -41,8 +41,9 @@ impl StoreWriter {
                 for message in receiver {
                     match message {
                         Message::Insert(exchange) => {
-                            if let Err(error) = store.insert(&exchange) {
-                                tracing::warn!(%error, id = %exchange.id, "history write failed");
+                            let id = exchange.id.clone();
+                            if let Err(error) = store.insert_owned(*exchange) {
+                                tracing::warn!(%error, %id, "history write failed");
                                 on_error(error.to_string());
                             }
                         }

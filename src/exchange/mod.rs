@@ -120,6 +120,43 @@ pub struct RecordedResponse {
     /// The message, parsed or assembled from the stream, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<MessageResponse>,
+    /// Set when the body was larger than what a record keeps: the client
+    /// (or `send`'s output) got all of it, the record the start and the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<Truncated>,
+}
+
+impl Truncated {
+    /// `the record keeps the first 3.1 MiB of 100.0 MiB received (812,004
+    /// events in between left out)`.
+    pub fn describe(&self) -> String {
+        let mib = |n: u64| format!("{:.1} MiB", n as f64 / (1024.0 * 1024.0));
+        let mut text = format!(
+            "the record keeps the first {} of {} received",
+            mib(self.kept_bytes),
+            mib(self.received_bytes)
+        );
+        if self.events_dropped > 0 {
+            text.push_str(&format!(
+                " ({} events in between left out; the last ones are kept)",
+                crate::text::thousands(self.events_dropped)
+            ));
+        }
+        text.push_str("; the client got all of it");
+        text
+    }
+}
+
+/// How much of a large body the record kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Truncated {
+    /// Body bytes kept in `body` (the start of the body).
+    pub kept_bytes: u64,
+    /// Body bytes that arrived in all (decoded).
+    pub received_bytes: u64,
+    /// Stream events not kept: those between the first ones and the last
+    /// few, which are kept so the end of the stream is on record.
+    pub events_dropped: u64,
 }
 
 /// How long each phase took, in milliseconds since the exchange started.
@@ -394,6 +431,7 @@ mod tests {
                 body: String::new(),
                 events: vec![],
                 message: None,
+                truncated: None,
             }),
             timing: Timing {
                 total_ms: 120.5,

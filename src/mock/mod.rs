@@ -108,6 +108,12 @@ impl MockServer {
                 &tower::util::MapRequestLayer::new(strip_gateway_prefix),
                 router(state),
             );
+            // Stream events go out as they are written: with Nagle's
+            // algorithm a reused connection holds each small one for the
+            // client's delayed ACK (40 ms), which real servers do not do.
+            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             let served = axum::serve(listener, axum::ServiceExt::into_make_service(app))
                 .with_graceful_shutdown(shutdown)
                 .await;

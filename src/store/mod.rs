@@ -360,6 +360,13 @@ impl Store {
         insert_with(&self.conn, exchange).map_err(|e| e.into_store_error(&self.name, exchange))
     }
 
+    /// [`Store::insert`] for an exchange the caller gives up: masked in
+    /// place instead of copied.
+    pub fn insert_owned(&self, mut exchange: Exchange) -> Result<(), StoreError> {
+        redact(&mut exchange);
+        insert_clean(&self.conn, &exchange).map_err(|e| e.into_store_error(&self.name, &exchange))
+    }
+
     /// Records many exchanges in one transaction: all or none.
     pub fn insert_many(&mut self, exchanges: &[Exchange]) -> Result<(), StoreError> {
         let name = &self.name;
@@ -588,8 +595,12 @@ impl InsertError {
 }
 
 fn insert_with(conn: &Connection, exchange: &Exchange) -> Result<(), InsertError> {
-    let clean = redacted(exchange);
-    let json = serde_json::to_string(&clean).map_err(InsertError::Encode)?;
+    insert_clean(conn, &redacted(exchange))
+}
+
+/// Writes an exchange already passed through [`redact`].
+fn insert_clean(conn: &Connection, clean: &Exchange) -> Result<(), InsertError> {
+    let json = serde_json::to_string(clean).map_err(InsertError::Encode)?;
     // A second pass over the whole record catches a key in a place the
     // field-by-field pass does not know about (a message, an error text).
     let json = redact_text(&json);
@@ -631,6 +642,13 @@ fn to_i64(n: u64) -> i64 {
 /// this; the store does it again so it can never be where a key leaks.
 pub fn redacted(exchange: &Exchange) -> Exchange {
     let mut clean = exchange.clone();
+    redact(&mut clean);
+    clean
+}
+
+/// [`redacted`] in place, for an exchange the caller gives up: a large
+/// one is not copied on its way to disk.
+pub fn redact(clean: &mut Exchange) {
     let text = |s: &mut String| {
         if let Cow::Owned(masked) = redact_text(s) {
             *s = masked;
@@ -653,7 +671,6 @@ pub fn redacted(exchange: &Exchange) -> Exchange {
             text(request_id);
         }
     }
-    clean
 }
 
 fn decode(id: &str, json: &str) -> Result<Exchange, StoreError> {

@@ -150,10 +150,16 @@ impl Shared {
         if let Some(listener) = lock(&self.listener).as_ref() {
             listener(&exchange);
         }
-        if let Some(store) = &self.store {
-            store.insert(exchange.clone());
+        // With nobody listening (the command line) the exchange goes to
+        // the store without a copy: a large one is the tap's largest cost.
+        match &self.store {
+            Some(store) if self.events.is_closed() => store.insert(exchange),
+            Some(store) => {
+                store.insert(exchange.clone());
+                self.events.emit(Event::done(exchange));
+            }
+            None => self.events.emit(Event::done(exchange)),
         }
-        self.events.emit(Event::done(exchange));
     }
 }
 

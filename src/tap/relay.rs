@@ -48,6 +48,13 @@ pub(super) async fn serve(
     // A handler, not a router: every method and path (CONNECT's authority
     // form included) reaches `relay` as it came.
     let service = relay.with_state(shared).into_make_service();
+    // Each SSE chunk goes out as it comes: with Nagle's algorithm a small
+    // chunk waits for the client's delayed ACK, 40 ms on Linux.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "tap: TCP_NODELAY refused");
+        }
+    });
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await

@@ -53,6 +53,7 @@ fn http(status: u16, body: &str, headers: &[(&str, &str)], request_body: &str) -
             body: body.into(),
             events: vec![],
             message: None,
+            truncated: None,
         }),
         timing: Timing {
             headers_ms: Some(200.0),

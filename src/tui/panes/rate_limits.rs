@@ -857,6 +857,7 @@ mod tests {
                 body: String::new(),
                 events: Vec::new(),
                 message: None,
+                truncated: None,
             }),
             timing: Timing {
                 headers_ms: Some(total_ms.min(150.0)),

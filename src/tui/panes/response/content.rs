@@ -155,6 +155,12 @@ fn push_stream_body(doc: &mut Document, ex: &Exchange, response: &RecordedRespon
             push_body_text(doc, &response.body);
         }
     }
+    if let Some(truncated) = &response.truncated {
+        doc.push(
+            &format!("Large answer: {}.", truncated.describe()),
+            LineKind::Info,
+        );
+    }
     doc.push(
         "The events one by one with their times: Stream tab · the SSE text as received: Raw tab.",
         LineKind::Dim,

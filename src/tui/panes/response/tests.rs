@@ -173,6 +173,7 @@ fn streaming_exchange_cut(take: usize, outcome: Outcome) -> Exchange {
             body: raw,
             events,
             message,
+            truncated: None,
         }),
         timing: Timing {
             dns_ms: Some(12.4),
@@ -217,6 +218,7 @@ fn json_exchange() -> Exchange {
             body: JSON_REPLY.into(),
             events: vec![],
             message: serde_json::from_str(JSON_REPLY).ok(),
+            truncated: None,
         }),
         timing: Timing {
             dns_ms: None,
@@ -255,6 +257,7 @@ fn error_exchange(id: &str, status: u16, body: &str, extra: Vec<Header>) -> Exch
             body: body.into(),
             events: vec![],
             message: None,
+            truncated: None,
         }),
         timing: Timing {
             dns_ms: Some(9.8),
