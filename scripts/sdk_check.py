@@ -7,18 +7,23 @@ Not part of `cargo test` (the project must build and test with cargo
 alone); run it by hand after changing the embedded server:
 
     pip install anthropic
-    cargo build && python3 scripts/sdk_check.py [--bin target/debug/claudetui]
+    cargo build && python3 scripts/sdk_check.py [--bin target/debug/claudetui] [--through-tap]
+
+With --through-tap every check goes through `claudetui tap` in front of the
+server, which must change nothing the SDK can see.
 """
 
 import argparse
 import re
 import subprocess
 import sys
+import threading
 
 import anthropic
 
 MODEL = "claude-sonnet-4-6"
 failures = []
+THROUGH_TAP = False
 
 
 def check(name, fn):
@@ -43,13 +48,28 @@ class Mock:
             self.proc.kill()
             raise SystemExit(f"the mock did not start: {line!r}")
         self.url = match.group(1)
+        self.tap = None
+        if THROUGH_TAP:
+            self.tap = subprocess.Popen(
+                [binary, "tap", "--port", "0", "--upstream", self.url, "--no-history"],
+                stderr=subprocess.PIPE, text=True)
+            line = self.tap.stderr.readline()
+            match = re.search(r"listening on (http://\S+)", line)
+            if not match:
+                self.tap.kill()
+                raise SystemExit(f"the tap did not start: {line!r}")
+            self.url = match.group(1)
+            # The tap prints a line per exchange: keep its pipe drained.
+            threading.Thread(target=self.tap.stderr.read, daemon=True).start()
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
+        for proc in (self.tap, self.proc):
+            if proc:
+                proc.terminate()
+                proc.wait(timeout=10)
 
 
 def client(url, **kwargs):
@@ -140,8 +160,11 @@ def retries(binary):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", default="target/debug/claudetui")
+    parser.add_argument("--through-tap", action="store_true")
     args = parser.parse_args()
-    print(f"anthropic SDK {anthropic.__version__}")
+    global THROUGH_TAP
+    THROUGH_TAP = args.through_tap
+    print(f"anthropic SDK {anthropic.__version__}" + (", through claudetui tap" if THROUGH_TAP else ""))
     with Mock(args.bin, "default") as mock:
         healthy(mock.url)
     retries(args.bin)

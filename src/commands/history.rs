@@ -128,15 +128,31 @@ fn list(store: &Store, args: &HistoryListArgs, out: &mut dyn Write) -> Result<Ex
     } else if rows.is_empty() {
         text.push_str("no exchanges yet (claudetui send adds one)\n");
     } else {
+        // What the tap saw says which program sent it.
+        let clients = rows.iter().any(|r| r.client.is_some());
         text.push_str(&format!(
-            "{:<19}  {:<26}  {:>6}  {:<13}  {:<24}  {:<22}  {:>8}  {:>11}\n",
-            "time", "id", "status", "outcome", "path", "model", "latency", "tokens in/out"
+            "{:<19}  {:<26}  {:>6}  {:<13}  {:<24}  {:<22}  {:>8}  {:>13}{}\n",
+            "time",
+            "id",
+            "status",
+            "outcome",
+            "path",
+            "model",
+            "latency",
+            "tokens in/out",
+            if clients { "  client" } else { "" }
         ));
         for row in &rows {
             text.push_str(&list_row(row));
+            if clients {
+                text.push_str("  ");
+                text.push_str(row.client.as_deref().unwrap_or("—"));
+            }
             text.push('\n');
         }
     }
+    // Paths and client names come from other programs' requests.
+    let text = crate::text::printable(&text);
     out.write_all(text.as_bytes())
         .map_err(|e| CommandError::io("could not write to standard output", e))?;
     Ok(Exit::Ok)
@@ -149,7 +165,7 @@ fn list_row(row: &ExchangeSummary) -> String {
         _ => "—".into(),
     };
     format!(
-        "{:<19}  {:<26}  {:>6}  {:<13}  {:<24}  {:<22}  {:>6.0}ms  {:>11}",
+        "{:<19}  {:<26}  {:>6}  {:<13}  {:<24}  {:<22}  {:>6.0}ms  {:>13}",
         row.started_at
             .with_timezone(&Local)
             .format("%Y-%m-%d %H:%M:%S"),
