@@ -64,7 +64,7 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
             runtime.block_on(commands::bisect::run(&ctx, args, terminal, io))?
         }
         Some(Command::Tap(args)) => {
-            runtime.block_on(commands::tap::run(&ctx, args, &mut stderr))?
+            runtime.block_on(commands::tap::run(&ctx, args, &mut stdout, &mut stderr))?
         }
         None => {
             claudetui::tui::terminal::install_panic_hook(ctx.paths.log_dir());

@@ -341,3 +341,56 @@ fn history_diff_compares_two_turns_of_a_tapped_conversation() {
         first_alone.stderr
     );
 }
+
+#[test]
+fn print_ca_makes_the_ca_once_and_prints_where_it_is() {
+    let fixture = Fixture::start("default");
+    let first = fixture.run(&["tap", "--print-ca"]);
+    first.expect_code(0);
+    let path = std::path::PathBuf::from(first.stdout.trim());
+    assert!(path.starts_with(fixture.data_dir()), "{first:?}");
+    let pem = std::fs::read_to_string(&path).unwrap();
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
+    assert!(
+        first.stderr.contains("can only sign for api.anthropic.com"),
+        "{}",
+        first.stderr
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let key = path.with_file_name("ca-key.pem");
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let again = fixture.run(&["tap", "--print-ca"]);
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        pem,
+        "made once, reused"
+    );
+    assert_eq!(again.stdout, first.stdout);
+}
+
+#[test]
+fn with_mitm_the_command_gets_the_proxy_and_the_ca_to_trust() {
+    let fixture = Fixture::start("default");
+    let out = fixture.home.path().join("env.txt");
+    let script = format!(
+        "printf '%s\\n%s\\n%s\\n%s\\n' \"$ANTHROPIC_BASE_URL\" \"$HTTPS_PROXY\" \"$NODE_EXTRA_CA_CERTS\" \"$NO_PROXY\" > '{}'",
+        out.display()
+    );
+    let run = tap(&fixture, &["--mitm", "--", "sh", "-c", &script]);
+    run.expect_code(0);
+    let written = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = written.lines().collect();
+    assert!(lines[0].starts_with("http://127.0.0.1:"), "{written}");
+    assert_eq!(lines[1], lines[0], "the proxy is the tap itself");
+    assert!(lines[2].ends_with("tap-ca/ca.pem"), "{written}");
+    assert!(std::path::Path::new(lines[2]).exists());
+    assert!(
+        lines[3].contains("127.0.0.1"),
+        "loopback stays direct: {written}"
+    );
+    assert!(run.stderr.contains("also an HTTPS proxy"), "{}", run.stderr);
+}

@@ -22,9 +22,16 @@ use crate::text::printable;
 
 use super::{CommandError, Context, Exit};
 
-pub async fn run(ctx: &Context, args: &TapArgs, err: &mut dyn Write) -> Result<Exit, CommandError> {
+pub async fn run(
+    ctx: &Context,
+    args: &TapArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Exit, CommandError> {
     if args.print_ca {
+        // The path alone on stdout, for `$(claudetui tap --print-ca)`.
         let mitm = Mitm::load_or_create(&ctx.paths.data_dir).map_err(tap_error)?;
+        let _ = writeln!(out, "{}", mitm.ca_path().display());
         let _ = writeln!(err, "{}", mitm.describe_ca());
         return Ok(Exit::Ok);
     }

@@ -27,6 +27,9 @@ use super::Shared;
 pub use super::ca::{CaError, INTERCEPTED_HOSTS, LocalCa};
 use super::relay::{forward, tap_error};
 
+/// How long a client that asked for a tunnel may take to start TLS.
+const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 #[derive(Debug, thiserror::Error)]
 pub enum MitmError {
     #[error(transparent)]
@@ -71,7 +74,7 @@ impl Mitm {
     /// What `claudetui tap --print-ca` says.
     pub fn describe_ca(&self) -> String {
         format!(
-            "{}\n  the tap's CA certificate (its private key, readable by you only: {})\n  \
+            "the tap's CA certificate is {} (its private key, readable by you only: {})\n  \
              it can only sign for {}\n  trust it with NODE_EXTRA_CA_CERTS={} (Node, Claude Code), \
              or SSL_CERT_FILE / REQUESTS_CA_BUNDLE={} (Python, curl; your system's roots plus this CA)",
             self.ca_path().display(),
@@ -191,11 +194,16 @@ async fn open(
     config: Arc<rustls::ServerConfig>,
 ) {
     let acceptor = tokio_rustls::TlsAcceptor::from(config);
-    let tls = match acceptor.accept(TokioIo::new(upgraded)).await {
-        Ok(tls) => tls,
-        Err(error) => {
+    let handshake = acceptor.accept(TokioIo::new(upgraded));
+    let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(error)) => {
             // Most often: the client does not trust the tap's CA.
             tracing::warn!(%error, %host, "tap: the client's TLS handshake failed");
+            return;
+        }
+        Err(_) => {
+            tracing::warn!(%host, "tap: the client opened a tunnel and never spoke TLS");
             return;
         }
     };
