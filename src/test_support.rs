@@ -91,3 +91,17 @@ pub fn exchange(n: i64, model: &str, status: Option<u16>) -> Exchange {
         client: None,
     }
 }
+
+/// [`exchange`] as the tap sees it from Claude Code: source tap, its
+/// user agent, `x-app` and session `s-1`, the `?beta=true` path.
+pub fn tapped(n: i64, model: &str, status: Option<u16>) -> Exchange {
+    let mut ex = exchange(n, model, status);
+    ex.source = crate::exchange::Source::Tap;
+    ex.client = Some(crate::exchange::Client {
+        user_agent: Some("claude-cli/2.1.197 (external, cli)".into()),
+        app: Some("cli".into()),
+        session: Some("s-1".into()),
+    });
+    ex.request.url = "https://api.anthropic.com/v1/messages?beta=true".into();
+    ex
+}

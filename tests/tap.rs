@@ -181,10 +181,7 @@ async fn the_client_is_named_from_its_headers() {
 #[tokio::test]
 async fn a_stream_split_at_every_byte_arrives_whole_and_is_parsed() {
     let sse = sse_body();
-    let mut script = vec![Step::Write(chunked_head(
-        "200 OK",
-        &[("content-type", "text/event-stream")],
-    ))];
+    let mut script = vec![upstream::sse_head()];
     script.extend(sse.as_bytes().iter().map(|b| Step::Write(chunk(&[*b]))));
     script.push(Step::Write(last_chunk()));
     let up = upstream::start(script).await;
@@ -217,10 +214,7 @@ async fn a_stream_is_relayed_as_it_arrives_not_when_it_ends() {
     let (first, rest) = sse.split_at(sse.find("event: content_block_start").unwrap());
     let go = Arc::new(Notify::new());
     let up = upstream::start(vec![
-        Step::Write(chunked_head(
-            "200 OK",
-            &[("content-type", "text/event-stream")],
-        )),
+        upstream::sse_head(),
         Step::Write(chunk(first.as_bytes())),
         // The rest only comes once the client has read the first event:
         // a tap that buffers would wait here forever.
@@ -358,10 +352,7 @@ async fn a_client_that_leaves_mid_stream_cancels_the_upstream_and_is_recorded() 
     let first = &sse[..sse.find("event: content_block_start").unwrap()];
     let upstream_closed = Arc::new(Notify::new());
     let up = upstream::start(vec![
-        Step::Write(chunked_head(
-            "200 OK",
-            &[("content-type", "text/event-stream")],
-        )),
+        upstream::sse_head(),
         Step::Write(chunk(first.as_bytes())),
         Step::AwaitClose(upstream_closed.clone()),
     ])
@@ -460,10 +451,7 @@ async fn an_upstream_cut_mid_stream_cuts_the_client_and_is_recorded() {
     let sse = sse_body();
     let first = &sse[..sse.find("event: content_block_start").unwrap()];
     let up = upstream::start(vec![
-        Step::Write(chunked_head(
-            "200 OK",
-            &[("content-type", "text/event-stream")],
-        )),
+        upstream::sse_head(),
         Step::Write(chunk(first.as_bytes())),
         Step::Reset,
     ])

@@ -18,6 +18,25 @@ fn exe() -> &'static str {
     env!("CARGO_BIN_EXE_claudetui")
 }
 
+/// What the tap recorded, newest first, as `history list --json` gives it.
+fn tapped_rows(fixture: &Fixture) -> Vec<Value> {
+    let listed = fixture.run(&["history", "list", "--source", "tap", "--json"]);
+    listed.expect_code(0);
+    listed
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// `claudetui send --no-history ARGS` run through the tap as its command.
+fn send_through_tap(fixture: &Fixture, tap_flags: &[&str], send_args: &[&str]) -> common::Run {
+    let mut args = tap_flags.to_vec();
+    args.extend(["--", exe(), "send", "--no-history"]);
+    args.extend_from_slice(send_args);
+    tap(fixture, &args)
+}
+
 fn tap(fixture: &Fixture, extra: &[&str]) -> common::Run {
     let mut args = vec!["tap", "--port", "0", "--upstream", &fixture.base_url];
     args.extend_from_slice(extra);
@@ -27,10 +46,7 @@ fn tap(fixture: &Fixture, extra: &[&str]) -> common::Run {
 #[test]
 fn a_wrapped_command_goes_through_the_tap_and_its_exit_code_comes_back() {
     let fixture = Fixture::start("default");
-    let run = tap(
-        &fixture,
-        &["--", exe(), "send", "--no-history", "--max-tokens", "16"],
-    );
+    let run = send_through_tap(&fixture, &[], &["--max-tokens", "16"]);
     run.expect_code(0);
     run.assert_no_key();
     assert!(run.stdout.contains("You said"), "{run:?}");
@@ -41,14 +57,8 @@ fn a_wrapped_command_goes_through_the_tap_and_its_exit_code_comes_back() {
         run.stderr
     );
     assert!(run.stderr.contains(": 1 ok;"), "{}", run.stderr);
-    let listed = fixture.run(&["history", "list", "--source", "tap", "--json"]);
-    listed.expect_code(0);
-    let rows: Vec<Value> = listed
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(rows.len(), 1, "{}", listed.stdout);
+    let rows = tapped_rows(&fixture);
+    assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0]["source"], "tap");
     assert_eq!(rows[0]["attempt"], 1);
     assert!(
@@ -122,19 +132,8 @@ fn an_upstream_that_is_the_tap_itself_is_refused() {
 fn failures_are_summarised_and_no_key_or_token_reaches_a_file() {
     let fixture = Fixture::start("default");
     let token = "gw-tok-NEVER0WRITTEN1ANYWHERE2x";
-    let run = tap(
-        &fixture,
-        &[
-            "--",
-            exe(),
-            "send",
-            "--no-history",
-            "--force",
-            "-H",
-            &format!("x-gateway-token: {token}"),
-            "-",
-        ],
-    );
+    let header = format!("x-gateway-token: {token}");
+    let run = send_through_tap(&fixture, &[], &["--force", "-H", &header, "-"]);
     // `send` read `-` from the tap's stdin: an empty body, a 400.
     assert_eq!(run.code, 1, "{run:?}");
     assert!(
@@ -230,21 +229,10 @@ fn a_captured_failure_is_shown_diagnosed_exported_and_linted() {
         r#"{"model":"claude-sonnet-4-6","max_tokens":64,"temperature":1.5,"messages":[{"role":"user","content":"hi"}]}"#,
     )
     .unwrap();
-    let run = tap(
-        &fixture,
-        &[
-            "--",
-            exe(),
-            "send",
-            "--no-history",
-            "--force",
-            body.to_str().unwrap(),
-        ],
-    );
+    let run = send_through_tap(&fixture, &[], &["--force", body.to_str().unwrap()]);
     assert_eq!(run.code, 1, "{run:?}");
-    let listed = fixture.run(&["history", "list", "--source", "tap", "--json"]);
-    let row: Value = serde_json::from_str(listed.stdout.lines().next().unwrap()).unwrap();
-    let id = row["id"].as_str().unwrap();
+    let rows = tapped_rows(&fixture);
+    let id = rows[0]["id"].as_str().unwrap();
     let shown = fixture.run(&["history", "show", id]);
     shown.expect_code(0);
     assert!(shown.stdout.contains("temperature"), "{}", shown.stdout);

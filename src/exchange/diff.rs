@@ -743,7 +743,6 @@ fn seconds(secs: f64) -> String {
 mod tests {
     use super::*;
     use crate::api::types::Usage;
-    use crate::exchange::Client;
     use serde_json::json;
 
     /// Turn `n` of a Claude-Code-like session: the conversation so far,
@@ -772,7 +771,7 @@ mod tests {
             "system": [{"type": "text", "text": "You are Claude Code."}],
             "tools": tools, "messages": messages
         });
-        let mut ex = crate::test_support::exchange(n as i64, "claude-opus-4-8", Some(200));
+        let mut ex = crate::test_support::tapped(n as i64, "claude-opus-4-8", Some(200));
         ex.request.body = body.to_string();
         ex.request.headers.push(Header::new(
             "anthropic-beta",
@@ -782,11 +781,6 @@ mod tests {
                 "claude-code-20250219"
             },
         ));
-        ex.client = Some(Client {
-            user_agent: Some("claude-cli/2.1.197 (external, cli)".into()),
-            app: Some("cli".into()),
-            session: Some("s-1".into()),
-        });
         ex.usage = Some(Usage {
             input_tokens: 10 + n as u64,
             cache_read_input_tokens: Some(1000 * n as u64),

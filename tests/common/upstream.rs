@@ -154,6 +154,14 @@ pub fn chunked_head(status: &str, headers: &[(&str, &str)]) -> Vec<u8> {
     head.into_bytes()
 }
 
+/// The head of a chunked `text/event-stream` answer.
+pub fn sse_head() -> Step {
+    Step::Write(chunked_head(
+        "200 OK",
+        &[("content-type", "text/event-stream")],
+    ))
+}
+
 /// One chunk of a chunked body.
 pub fn chunk(bytes: &[u8]) -> Vec<u8> {
     let mut out = format!("{:x}\r\n", bytes.len()).into_bytes();

@@ -459,20 +459,13 @@ fn tapped_app() -> App {
 
 /// Turn `n` of a Claude Code session, seen by the tap.
 fn tapped_turn(n: i64, messages: usize) -> crate::exchange::Exchange {
-    let mut ex = exchange(n, "claude-opus-4-8", Some(200));
-    ex.source = crate::exchange::Source::Tap;
-    ex.client = Some(crate::exchange::Client {
-        user_agent: Some("claude-cli/2.1.197 (external, cli)".into()),
-        app: Some("cli".into()),
-        session: Some("s-1".into()),
-    });
+    let mut ex = crate::test_support::tapped(n, "claude-opus-4-8", Some(200));
     let turns: Vec<serde_json::Value> = (0..messages)
         .map(|i| {
             let role = if i % 2 == 0 { "user" } else { "assistant" };
             serde_json::json!({"role": role, "content": format!("turn {i}")})
         })
         .collect();
-    ex.request.url = "https://api.anthropic.com/v1/messages?beta=true".into();
     ex.request.body =
         serde_json::json!({"model": "claude-opus-4-8", "max_tokens": 64000, "messages": turns})
             .to_string();

@@ -182,14 +182,8 @@ fn tapped_traffic_at_120x36_and_80x24() {
         follow: true,
     });
     for n in 1..=3 {
-        let mut ex = exchange(n, "claude-opus-4-8", Some(if n == 2 { 429 } else { 200 }));
-        ex.source = crate::exchange::Source::Tap;
-        ex.client = Some(crate::exchange::Client {
-            user_agent: Some("claude-cli/2.1.197 (external, cli)".into()),
-            app: Some("cli".into()),
-            session: Some("s-1".into()),
-        });
-        ex.request.url = "https://api.anthropic.com/v1/messages?beta=true".into();
+        let status = if n == 2 { 429 } else { 200 };
+        let ex = crate::test_support::tapped(n, "claude-opus-4-8", Some(status));
         update(
             &mut app,
             Msg::engine(Event::Started {
