@@ -515,3 +515,109 @@ async fn echoed_keys_and_gateway_tokens_never_reach_the_store() {
     drop(store);
     common::assert_no_secret_in_dir(dir.path(), &[common::key_body(), "SECRET0TOKEN1never"]);
 }
+
+#[tokio::test]
+async fn a_client_using_the_tap_as_http_proxy_is_told_what_it_is() {
+    let up = upstream::start(vec![Step::Write(fixed("204 No Content", &[], b""))]).await;
+    let tapped = Tapped::start(&up.url()).await;
+    let proxied = reqwest::Client::builder()
+        .proxy(reqwest::Proxy::http(tapped.tap.base_url()).unwrap())
+        .build()
+        .unwrap();
+    let response = proxied
+        .get("http://other.example/v1/models")
+        .header("x-api-key", common::TEST_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: serde_json::Value = response.json().await.unwrap();
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("not an HTTP proxy"), "{message}");
+    assert!(message.contains("ANTHROPIC_BASE_URL"), "{message}");
+}
+
+#[tokio::test]
+async fn an_upstream_that_stalls_mid_stream_times_out_and_is_recorded() {
+    let sse = sse_body();
+    let first = &sse[..sse.find("event: content_block_start").unwrap()];
+    let up = upstream::start(vec![
+        upstream::sse_head(),
+        Step::Write(chunk(first.as_bytes())),
+        Step::Stall,
+    ])
+    .await;
+    let mut tapped = Tapped::start_with(&up.url(), |config| {
+        config.header_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let response = client()
+        .post(tapped.url("/v1/messages"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert!(response.bytes().await.is_err(), "the client is cut too");
+    let exchange = tapped.next_exchange().await;
+    assert_eq!(exchange.outcome.slug(), "timeout");
+    assert!(
+        exchange
+            .outcome
+            .failure()
+            .unwrap()
+            .message
+            .contains("sent nothing for 0.3 s"),
+        "{:?}",
+        exchange.outcome
+    );
+}
+
+#[tokio::test]
+async fn shutting_down_ends_running_relays_and_records_them() {
+    let sse = sse_body();
+    let first = &sse[..sse.find("event: content_block_start").unwrap()];
+    let up = upstream::start(vec![
+        upstream::sse_head(),
+        Step::Write(chunk(first.as_bytes())),
+        Step::Stall,
+    ])
+    .await;
+    let Tapped { tap, mut events } = Tapped::start(&up.url()).await;
+    let mut response = client()
+        .post(format!("{}/v1/messages", tap.base_url()))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    response.chunk().await.unwrap().unwrap();
+    tokio::time::timeout(DEADLINE, tap.shutdown())
+        .await
+        .expect("shutdown waited for a stalled relay");
+    let mut cancelled = None;
+    while let Ok(event) = events.try_recv() {
+        if let Event::Cancelled(ex) = event {
+            cancelled = Some(ex);
+        }
+    }
+    let cancelled = cancelled.expect("the running exchange was recorded as cancelled");
+    assert_eq!(cancelled.response.unwrap().events.len(), 1);
+}
+
+#[tokio::test]
+async fn secret_query_parameters_are_masked_in_the_record() {
+    let up = upstream::start(vec![Step::Write(fixed("204 No Content", &[], b""))]).await;
+    let mut tapped = Tapped::start(&up.url()).await;
+    client()
+        .post(tapped.url("/v1/messages?beta=true&api_key=gw-live-QUERY0SECRET1abcdef"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    let exchange = tapped.next_exchange().await;
+    assert!(
+        !exchange.request.url.contains("QUERY0SECRET"),
+        "{}",
+        exchange.request.url
+    );
+    assert!(exchange.request.url.contains("beta=true"));
+}

@@ -382,3 +382,15 @@ fn with_mitm_the_command_gets_the_proxy_and_the_ca_to_trust() {
     );
     assert!(run.stderr.contains("also an HTTPS proxy"), "{}", run.stderr);
 }
+
+#[test]
+fn mitm_is_refused_on_a_network_address() {
+    let fixture = Fixture::start("default");
+    let run = tap(&fixture, &["--mitm", "--bind", "0.0.0.0", "--", "true"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("only listens on loopback"),
+        "{}",
+        run.stderr
+    );
+}

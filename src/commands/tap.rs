@@ -78,6 +78,15 @@ async fn start(
     } else {
         Some(ctx.open_store(err)?)
     };
+    if args.mitm && !args.bind.is_loopback() {
+        // As an HTTPS proxy it tunnels to any host: on the network it would
+        // be an open relay into this machine's network and its proxy.
+        return Err(CommandError::Usage(format!(
+            "--mitm makes the tap an HTTPS proxy that tunnels to any host; it only listens on \
+             loopback, not on {}",
+            args.bind
+        )));
+    }
     let mitm = if args.mitm {
         Some(Mitm::load_or_create(&ctx.paths.data_dir).map_err(tap_error)?)
     } else {

@@ -25,6 +25,8 @@ pub async fn run(
         .stdin(Stdio::inherit())
         .stdout(Stdio::inherit())
         .stderr(Stdio::inherit())
+        // Should the tap itself be ended, the command ends with it.
+        .kill_on_drop(true)
         .spawn()
         .map_err(|e| {
             CommandError::Usage(format!(
@@ -48,6 +50,10 @@ pub async fn run(
     }
 }
 
+/// How long a command may take to end after the tap passed it SIGTERM.
+#[cfg(unix)]
+const KILL_AFTER: std::time::Duration = std::time::Duration::from_secs(10);
+
 #[cfg(unix)]
 async fn wait_passing_signals(
     child: &mut tokio::process::Child,
@@ -56,14 +62,31 @@ async fn wait_passing_signals(
     let mut interrupt = signal(SignalKind::interrupt())?;
     let mut terminate = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
+    // Once a SIGTERM or SIGHUP was passed on, a command that ignores it is
+    // killed after this long: the tap must not wait forever.
+    let mut kill_at: Option<tokio::time::Instant> = None;
     loop {
+        let deadline = async {
+            match kill_at {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
         let forward = tokio::select! {
             status = child.wait() => return status,
             // The command got this Ctrl-C too; it decides whether to end.
             _ = interrupt.recv() => None,
             _ = terminate.recv() => Some(rustix::process::Signal::TERM),
             _ = hangup.recv() => Some(rustix::process::Signal::HUP),
+            _ = deadline => {
+                let _ = child.start_kill();
+                kill_at = None;
+                continue;
+            }
         };
+        if forward.is_some() && kill_at.is_none() {
+            kill_at = Some(tokio::time::Instant::now() + KILL_AFTER);
+        }
         let pid = child
             .id()
             .and_then(|id| rustix::process::Pid::from_raw(id as i32));

@@ -63,6 +63,10 @@ pub struct Recorder {
     over_budget: bool,
     events_dropped: u64,
     tail: std::collections::VecDeque<RecordedEvent>,
+    tail_bytes: usize,
+    /// The compressed body could not be decoded: what comes after is not
+    /// text, and is neither recorded nor parsed.
+    undecodable: bool,
 }
 
 #[derive(Default)]
@@ -78,17 +82,20 @@ struct StreamState {
 /// mangle ordinary text.
 const SECRET_MIN_CHARS: usize = 8;
 
-/// What a record keeps of one body: the raw bytes, the parsed events and
-/// the assembled text together. A record is copied a few times on its way
-/// to the store (masked, serialised), so this bounds the memory of any
-/// exchange, however large: a 100 MB stream through the tap costs the
-/// same as an 8 MB one. The largest real answers (128k output tokens, a
-/// few MB of SSE) fit whole.
+/// What a record keeps of one body: the raw bytes and the parsed events
+/// together (a stream's events are its raw bytes again, so a stream fits
+/// whole up to about half of this; the text assembled from them is no
+/// larger than the events). A record is copied on its way to the store
+/// (serialised, written), so this bounds the memory of any exchange
+/// however large: a 100 MB stream through the tap costs what a 4 MB one
+/// does. An answer of tens of thousands of tokens fits whole.
 pub const RECORD_BUDGET: usize = 8 * 1024 * 1024;
 
 /// Past the budget, the last events are still kept, so the end of a
-/// stream (usage, stop reason, an error) is on record.
+/// stream (usage, stop reason, an error) is on record: at most this many,
+/// and at most [`TAIL_BYTES`] of them.
 const TAIL_EVENTS: usize = 32;
+const TAIL_BYTES: usize = 256 * 1024;
 
 impl Recorder {
     /// Announces the exchange (`Event::Started`) and starts its clock.
@@ -124,6 +131,8 @@ impl Recorder {
             over_budget: false,
             events_dropped: 0,
             tail: std::collections::VecDeque::new(),
+            tail_bytes: 0,
+            undecodable: false,
         }
     }
 
@@ -149,7 +158,9 @@ impl Recorder {
     /// The response head arrived.
     pub fn headers(&mut self, status: u16, http_version: &str, headers: Vec<Header>) {
         self.headers_at = Some(Instant::now());
-        let headers: Vec<Header> = headers
+        // Shown live as they are kept: a cookie the server sets is masked
+        // like any credential.
+        let headers: Vec<Header> = crate::store::redact::redact_headers(&headers)
             .into_iter()
             .map(|h| Header::new(h.name, self.mask(&h.value)))
             .collect();
@@ -180,11 +191,22 @@ impl Recorder {
 
     /// A piece of the body, as it came off the wire (compressed or not).
     pub fn chunk(&mut self, bytes: &[u8]) {
+        if self.undecodable {
+            self.received += bytes.len() as u64;
+            return;
+        }
+        // A body too large to keep need not be decoded unless its events
+        // are still read (a compression bomb then costs one chunk's worth).
+        if self.over_budget && self.stream.is_none() {
+            self.received += bytes.len() as u64;
+            return;
+        }
         match self.decoder.as_mut() {
             Some(decoder) => match decoder.feed(bytes) {
                 Ok(plain) => self.take_plain(&plain),
                 Err(error) => {
                     self.decoder = None;
+                    self.undecodable = true;
                     self.read_error.get_or_insert((
                         FailureKind::MalformedResponse,
                         format!("the compressed body could not be decoded: {error}"),
@@ -216,16 +238,15 @@ impl Recorder {
     }
 
     fn take_event(&mut self, sse: SseEvent, at_ms: f64) {
-        let text_len = text_of(&sse);
+        let kept = self.keep(sse.data.len() + sse.event.len());
         // Past the budget the message keeps its shape (usage, stop
         // reason, errors) but no more blocks or text: a block whose
         // deltas were left out must not be judged broken.
-        let assemble = !self.over_budget && self.keep(text_len)
+        let assemble = kept
             || !matches!(
                 sse.event.as_str(),
                 "content_block_start" | "content_block_delta" | "content_block_stop"
             );
-        let kept = self.keep(sse.data.len() + sse.event.len());
         let (Some(stream), Some(response)) = (self.stream.as_mut(), self.response.as_mut()) else {
             return;
         };
@@ -257,9 +278,13 @@ impl Recorder {
         if kept {
             response.events.push(recorded);
         } else {
+            self.tail_bytes += recorded.data.len();
             self.tail.push_back(recorded);
-            if self.tail.len() > TAIL_EVENTS {
-                self.tail.pop_front();
+            while self.tail.len() > TAIL_EVENTS || self.tail_bytes > TAIL_BYTES {
+                let Some(dropped) = self.tail.pop_front() else {
+                    break;
+                };
+                self.tail_bytes -= dropped.data.len();
                 self.events_dropped += 1;
             }
         }
@@ -278,6 +303,9 @@ impl Recorder {
 
     /// Everything that arrived, judged. `probe` says what connecting took.
     pub fn finish(mut self, probe: ProbeReport) -> Exchange {
+        if self.undecodable {
+            self.decoder = None;
+        }
         if let Some(decoder) = self.decoder.take() {
             match decoder.finish() {
                 Ok(rest) => self.take_plain(&rest),
@@ -308,6 +336,14 @@ impl Recorder {
             let raw = std::mem::take(&mut self.raw);
             resp.body = String::from_utf8(raw)
                 .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            if truncated.is_some() {
+                cut_partial_secrets(&mut resp.body, &self.secrets);
+            }
+            if let Some(masked) =
+                crate::store::redact::mask_oauth_body(&self.head.request.url, &resp.body)
+            {
+                resp.body = masked;
+            }
             let (o, m, ftm) = decide(
                 resp,
                 self.stream,
@@ -377,13 +413,17 @@ impl Recorder {
     }
 }
 
-/// The text a delta event adds to the message (its JSON's length stands
-/// for it: parsing here just to measure would cost a second parse).
-fn text_of(sse: &SseEvent) -> usize {
-    if sse.event == "content_block_delta" {
-        sse.data.len()
-    } else {
-        0
+/// A body cut at the budget may end inside an echoed secret, whose start
+/// no whole-secret match would mask: that start is cut off too.
+fn cut_partial_secrets(body: &mut String, secrets: &[String]) {
+    for secret in secrets {
+        let longest = (SECRET_MIN_CHARS..secret.len())
+            .rev()
+            .filter(|&n| secret.is_char_boundary(n))
+            .find(|&n| body.ends_with(&secret[..n]));
+        if let Some(n) = longest {
+            body.truncate(body.len() - n);
+        }
     }
 }
 

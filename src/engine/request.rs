@@ -196,7 +196,7 @@ impl OutgoingRequest {
         RecordedRequest {
             method: self.method.clone(),
             // A proxy-style `user:password@` in the base URL is masked too.
-            url: crate::config::display_url(&self.url),
+            url: crate::store::redact::mask_query_secrets(&crate::config::display_url(&self.url)),
             headers,
             body: redact_text(&self.body).into_owned(),
         }

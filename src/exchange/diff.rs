@@ -180,7 +180,11 @@ pub fn diff(from: &Exchange, to: &Exchange) -> ExchangeDiff {
     ExchangeDiff {
         from: from.id.clone(),
         to: to.id.clone(),
-        apart_secs: (to.started_at - from.started_at).num_milliseconds() as f64 / 1000.0,
+        apart_secs: to
+            .started_at
+            .signed_duration_since(from.started_at)
+            .num_milliseconds() as f64
+            / 1000.0,
         same_session: session(from).is_some() && session(from) == session(to),
         endpoint: (endpoint(from) != endpoint(to)).then(|| (endpoint(from), endpoint(to))),
         conversation,
@@ -348,9 +352,9 @@ fn conversation(a: &Value, b: &Value, from: &Exchange, to: &Exchange) -> Convers
     let (ba, bb) = (betas(&from.request.headers), betas(&to.request.headers));
     let input = |ex: &Exchange| {
         ex.usage.as_ref().map(|u| {
-            u.input_tokens
-                + u.cache_read_input_tokens.unwrap_or(0)
-                + u.cache_creation_input_tokens.unwrap_or(0)
+            i128::from(u.input_tokens)
+                + i128::from(u.cache_read_input_tokens.unwrap_or(0))
+                + i128::from(u.cache_creation_input_tokens.unwrap_or(0))
         })
     };
     Conversation {
@@ -371,7 +375,7 @@ fn conversation(a: &Value, b: &Value, from: &Exchange, to: &Exchange) -> Convers
         betas_added: bb.iter().filter(|v| !ba.contains(v)).cloned().collect(),
         betas_removed: ba.iter().filter(|v| !bb.contains(v)).cloned().collect(),
         input_tokens_delta: match (input(from), input(to)) {
-            (Some(x), Some(y)) => Some(y as i64 - x as i64),
+            (Some(x), Some(y)) => Some(i64::try_from(y - x).unwrap_or(i64::MAX)),
             _ => None,
         },
     }

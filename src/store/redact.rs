@@ -89,7 +89,12 @@ pub fn redact_headers(headers: &[Header]) -> Vec<Header> {
     headers
         .iter()
         .map(|h| {
-            let value = if is_secret_header(&h.name) || looks_secret(&h.name) {
+            let cookie =
+                h.name.eq_ignore_ascii_case("cookie") || h.name.eq_ignore_ascii_case("set-cookie");
+            let value = if cookie {
+                // `name=value; …` has no auth scheme to keep in sight.
+                mask_secret(&h.value)
+            } else if is_secret_header(&h.name) || looks_secret(&h.name) {
                 mask_header_value(&h.value)
             } else {
                 redact_text(&h.value).into_owned()
@@ -117,6 +122,84 @@ pub fn credential_values(headers: &[Header]) -> Vec<String> {
     values.sort_by_key(|v| std::cmp::Reverse(v.len()));
     values.dedup();
     values
+}
+
+/// A URL with the values of secret-looking query parameters masked
+/// (`?api_key=…`, `&token=…`), the others as they were.
+pub fn mask_query_secrets(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_owned();
+    };
+    let (query, fragment) = match query.split_once('#') {
+        Some((q, f)) => (q, Some(f)),
+        None => (query, None),
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, value)) if looks_secret(name) && !value.is_empty() => {
+                format!("{name}={}", mask_secret(value))
+            }
+            _ => pair.to_owned(),
+        })
+        .collect();
+    let mut out = format!("{base}?{}", pairs.join("&"));
+    if let Some(fragment) = fragment {
+        out.push('#');
+        out.push_str(fragment);
+    }
+    out
+}
+
+/// The JSON fields of an OAuth exchange that are credentials: the
+/// authorization code and its verifier, the tokens handed out.
+const OAUTH_SECRET_FIELDS: [&str; 8] = [
+    "code",
+    "code_verifier",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "client_secret",
+    "password",
+    "api_key",
+];
+
+/// For a body of an OAuth endpoint (`/v1/oauth/token`, which `--mitm`
+/// can see): every string under a credential field masked. Other bodies
+/// keep a `code` field as it is (a tool's input may be code).
+pub fn mask_oauth_body(url: &str, body: &str) -> Option<String> {
+    if !url.contains("/oauth/") {
+        return None;
+    }
+    let mut value: serde_json::Value = serde_json::from_str(body).ok()?;
+    fn walk(value: &mut serde_json::Value) -> bool {
+        match value {
+            serde_json::Value::Object(map) => {
+                let mut changed = false;
+                for (key, field) in map.iter_mut() {
+                    if let serde_json::Value::String(text) = field
+                        && OAUTH_SECRET_FIELDS.contains(&key.as_str())
+                    {
+                        *text = mask_secret(text);
+                        changed = true;
+                    } else {
+                        changed |= walk(field);
+                    }
+                }
+                changed
+            }
+            serde_json::Value::Array(items) => {
+                // Every item, not only up to the first change.
+                let mut changed = false;
+                for item in items {
+                    changed |= walk(item);
+                }
+                changed
+            }
+            _ => false,
+        }
+    }
+    walk(&mut value).then(|| value.to_string())
 }
 
 fn is_key_char(b: u8) -> bool {
@@ -160,6 +243,34 @@ pub fn redact_text(text: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn oauth_codes_and_tokens_are_masked_only_on_oauth_endpoints() {
+        let body = r#"{"grant_type":"authorization_code","code":"c0de-SECRET-value-123","code_verifier":"verifier-SECRET-456789"}"#;
+        let masked = mask_oauth_body("https://platform.claude.com/v1/oauth/token", body).unwrap();
+        assert!(!masked.contains("SECRET"), "{masked}");
+        assert!(masked.contains("authorization_code"));
+        assert!(mask_oauth_body("https://api.anthropic.com/v1/messages", body).is_none());
+    }
+
+    #[test]
+    fn secret_query_values_and_cookies_are_masked() {
+        assert_eq!(
+            mask_query_secrets(
+                "https://gw.example/v1/messages?beta=true&api_key=gw-live-0123456789abcdef"
+            ),
+            "https://gw.example/v1/messages?beta=true&api_key=…cdef"
+        );
+        assert_eq!(
+            mask_query_secrets("https://x/v1/models?limit=5"),
+            "https://x/v1/models?limit=5"
+        );
+        let masked = redact_headers(&[Header::new(
+            "set-cookie",
+            "session=abcdefghijklmnop; Path=/",
+        )]);
+        assert!(!masked[0].value.contains("abcdefgh"), "{}", masked[0].value);
+    }
 
     #[test]
     fn secret_looking_header_names_are_whole_words() {

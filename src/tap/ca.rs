@@ -90,6 +90,7 @@ impl LocalCa {
         let cert_path = dir.join(CERT_FILE);
         let key_path = dir.join(KEY_FILE);
         let (cert_pem, key) = if cert_path.exists() && key_path.exists() {
+            keep_private(&key_path).map_err(|e| io("making ca-key.pem private", e))?;
             let cert_pem =
                 std::fs::read_to_string(&cert_path).map_err(|e| io("reading ca.pem", e))?;
             let key_pem =
@@ -136,7 +137,11 @@ impl LocalCa {
     /// file replaces the system's (Python's requests, curl, OpenSSL). The
     /// CA alone when no system bundle is found.
     pub fn write_bundle(&self, extra_roots: Option<&Path>) -> Result<PathBuf, CaError> {
+        let path = self.dir.join(BUNDLE_FILE);
+        // `SSL_CERT_FILE` may be the bundle itself (the tap told the shell
+        // to use it): building from it would add the CA again each run.
         let system = extra_roots
+            .filter(|p| !p.starts_with(&self.dir))
             .map(Path::to_path_buf)
             .into_iter()
             .chain(SYSTEM_BUNDLES.iter().map(PathBuf::from))
@@ -147,7 +152,6 @@ impl LocalCa {
             bundle.push('\n');
         }
         bundle.push_str(&self.cert_pem);
-        let path = self.dir.join(BUNDLE_FILE);
         std::fs::write(&path, bundle).map_err(|source| CaError::Io {
             dir: self.dir.clone(),
             what: "writing ca-bundle.pem",
@@ -266,6 +270,22 @@ fn create(dir: &Path) -> Result<(String, KeyPair), CaError> {
     Ok((cert.pem(), key))
 }
 
+/// The key readable by its owner only, whatever an older file allowed.
+fn keep_private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)?.permissions().mode() & 0o777;
+        if mode != 0o600 {
+            tracing::warn!(path = %path.display(), mode = format!("{mode:o}"), "the tap's CA key was readable by others; made private");
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
@@ -277,7 +297,9 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     let mut file = options.open(path)?;
     file.write_all(bytes)?;
-    file.sync_all()
+    file.sync_all()?;
+    // An existing file keeps its mode through `open`: set it.
+    keep_private(path)
 }
 
 #[cfg(test)]
@@ -306,7 +328,8 @@ mod tests {
     fn the_bundle_holds_the_system_roots_and_the_ca() {
         let dir = tempfile::tempdir().unwrap();
         let ca = LocalCa::load_or_create(dir.path()).unwrap();
-        let roots = dir.path().join("roots.pem");
+        let elsewhere = tempfile::tempdir().unwrap();
+        let roots = elsewhere.path().join("roots.pem");
         std::fs::write(
             &roots,
             "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----",
@@ -315,5 +338,11 @@ mod tests {
         let bundle = std::fs::read_to_string(ca.write_bundle(Some(&roots)).unwrap()).unwrap();
         assert!(bundle.starts_with("-----BEGIN CERTIFICATE-----\nAAAA"));
         assert!(bundle.ends_with(ca.cert_pem()));
+        // Built again from itself, it does not grow.
+        let path = ca
+            .write_bundle(Some(&dir.path().join("ca-bundle.pem")))
+            .unwrap();
+        let again = std::fs::read_to_string(path).unwrap();
+        assert_eq!(again.matches(ca.cert_pem()).count(), 1, "the CA once");
     }
 }

@@ -215,6 +215,7 @@ async fn open(
     let Some(client) = shared.https_client.clone() else {
         return;
     };
+    let stopping = shared.stopping.clone();
     let service =
         hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
             let (shared, upstream, client) = (shared.clone(), upstream.clone(), client.clone());
@@ -223,9 +224,17 @@ async fn open(
                 Ok::<_, Infallible>(forward(shared, request, &upstream, &client).await)
             }
         });
-    let served = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-        .serve_connection(TokioIo::new(tls), service)
-        .await;
+    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    let connection = builder.serve_connection(TokioIo::new(tls), service);
+    tokio::pin!(connection);
+    // At shutdown a kept-alive connection is closed between requests.
+    let served = tokio::select! {
+        served = connection.as_mut() => served,
+        _ = stopping.cancelled() => {
+            connection.as_mut().graceful_shutdown();
+            connection.await
+        }
+    };
     if let Err(error) = served {
         tracing::debug!(%error, %host, "tap: an opened connection ended with an error");
     }

@@ -122,6 +122,9 @@ struct Shared {
     tally: Mutex<Tally>,
     header_timeout: Duration,
     relays: TaskTracker,
+    /// Cancelled at shutdown: relays still running end and are recorded
+    /// as cancelled.
+    stopping: tokio_util::sync::CancellationToken,
     mitm: Option<mitm::Mitm>,
     /// For the hosts `--mitm` opens, which are always https.
     https_client: Option<reqwest::Client>,
@@ -225,6 +228,7 @@ impl TapServer {
             tally: Mutex::new(Tally::default()),
             header_timeout: config.header_timeout,
             relays: TaskTracker::new(),
+            stopping: tokio_util::sync::CancellationToken::new(),
             mitm: config.mitm,
             https_client,
             proxies,
@@ -290,10 +294,12 @@ impl TapServer {
         }
     }
 
-    /// Stops accepting (the port is free at once), gives relays still
-    /// running [`SHUTDOWN_GRACE`] to end, then writes what they recorded.
+    /// Stops accepting (the port is free at once), ends the relays still
+    /// running (each recorded as cancelled), then writes what they
+    /// recorded.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
+        self.shared.stopping.cancel();
         if let Some(mut task) = self.task.take()
             && tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
                 .await

@@ -64,6 +64,20 @@ async fn relay(State(shared): State<Arc<Shared>>, request: Request) -> Response 
     if request.method() == http::Method::CONNECT {
         return super::mitm::connect(shared, request).await;
     }
+    // `GET http://other.host/…` is a client using the tap as HTTP_PROXY:
+    // relaying it to the upstream would hand that host's request (and
+    // credentials) to the wrong server.
+    if request.uri().scheme().is_some() {
+        return tap_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            format!(
+                "claudetui tap is not an HTTP proxy (this request was for {}); point \
+                 ANTHROPIC_BASE_URL at the tap, or start it with --mitm and use HTTPS_PROXY",
+                crate::text::printable(&request.uri().to_string())
+            ),
+        );
+    }
     let (upstream, client) = (shared.upstream.clone(), shared.client.clone());
     forward(shared, request, &upstream, &client).await
 }
@@ -84,7 +98,11 @@ pub(super) async fn forward(
     };
     let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let url = join_url(upstream, path_and_query);
-    let forwarded = end_to_end(&parts.headers, &[header::HOST, header::CONTENT_LENGTH]);
+    // The body is already read, so a 100-continue has nothing to wait for.
+    let forwarded = end_to_end(
+        &parts.headers,
+        &[header::HOST, header::CONTENT_LENGTH, header::EXPECT],
+    );
     let client_headers = to_list(&parts.headers);
     let head = Head {
         id: ExchangeId::new(),
@@ -134,9 +152,12 @@ fn recorded_request(method: &str, url: &str, headers: &HeaderMap, body: &Bytes) 
     }
     RecordedRequest {
         method: method.to_owned(),
-        url: crate::config::display_url(url),
+        url: crate::store::redact::mask_query_secrets(&crate::config::display_url(url)),
         headers: list,
-        body: redact_text(&String::from_utf8_lossy(body)).into_owned(),
+        body: {
+            let text = redact_text(&String::from_utf8_lossy(body)).into_owned();
+            crate::store::redact::mask_oauth_body(url, &text).unwrap_or(text)
+        },
     }
 }
 
@@ -153,6 +174,8 @@ async fn upstream_side(
     let sent = tokio::select! {
         biased;
         _ = head_tx.closed() => None,
+        // Shutting down: the exchange ends here, recorded as cancelled.
+        _ = shared.stopping.cancelled() => None,
         result = tokio::time::timeout(shared.header_timeout, probe.scope(outgoing.send())) => Some(result),
     };
     let upstream_response = match sent {
@@ -182,7 +205,7 @@ async fn upstream_side(
         recorder.cancel();
         return recorder.finish(probe.report());
     }
-    pump(upstream_response, body_tx, &mut recorder).await;
+    pump(shared, upstream_response, body_tx, &mut recorder).await;
     recorder.finish(probe.report())
 }
 
@@ -211,10 +234,12 @@ fn client_head(
 /// Relays the body chunk by chunk: to the client first (no parsing delays
 /// it), then to the recorder.
 async fn pump(
+    shared: &Shared,
     mut upstream: reqwest::Response,
     body_tx: mpsc::Sender<Result<Bytes, std::io::Error>>,
     recorder: &mut Recorder,
 ) {
+    let idle = shared.header_timeout;
     loop {
         let chunk = tokio::select! {
             biased;
@@ -222,7 +247,17 @@ async fn pump(
                 recorder.cancel();
                 return;
             }
-            chunk = upstream.chunk() => chunk,
+            _ = shared.stopping.cancelled() => {
+                recorder.cancel();
+                return;
+            }
+            chunk = tokio::time::timeout(idle, upstream.chunk()) => chunk,
+        };
+        let Ok(chunk) = chunk else {
+            let why = format!("the upstream sent nothing for {} s", idle.as_secs_f64());
+            let _ = body_tx.send(Err(std::io::Error::other(why.clone()))).await;
+            recorder.failed(FailureKind::Timeout, why);
+            return;
         };
         match chunk {
             Ok(Some(bytes)) => {

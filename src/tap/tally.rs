@@ -29,14 +29,17 @@ pub struct Tally {
 
 impl Tally {
     pub fn add(&mut self, exchange: &Exchange) {
-        self.requests += 1;
+        self.requests = self.requests.saturating_add(1);
         self.first.get_or_insert(exchange.started_at);
         self.last = Some(exchange.started_at);
         if let Some(usage) = &exchange.usage {
-            self.input_tokens += usage.input_tokens
-                + usage.cache_read_input_tokens.unwrap_or(0)
-                + usage.cache_creation_input_tokens.unwrap_or(0);
-            self.output_tokens += usage.output_tokens;
+            // Numbers a server sent: saturating, never a panic.
+            let input = usage
+                .input_tokens
+                .saturating_add(usage.cache_read_input_tokens.unwrap_or(0))
+                .saturating_add(usage.cache_creation_input_tokens.unwrap_or(0));
+            self.input_tokens = self.input_tokens.saturating_add(input);
+            self.output_tokens = self.output_tokens.saturating_add(usage.output_tokens);
         }
         match &exchange.outcome {
             Outcome::Ok => self.ok += 1,
