@@ -86,10 +86,11 @@ const SECRET_MIN_CHARS: usize = 8;
 /// together (a stream's events are its raw bytes again, so a stream fits
 /// whole up to about half of this; the text assembled from them is no
 /// larger than the events). A record is copied on its way to the store
-/// (serialised, written), so this bounds the memory of any exchange
-/// however large: a 100 MB stream through the tap costs what a 4 MB one
-/// does. An answer of tens of thousands of tokens fits whole.
-pub const RECORD_BUDGET: usize = 8 * 1024 * 1024;
+/// (serialised, then copied by SQLite), so this bounds the memory of any
+/// exchange however large: a 100 MB stream through the tap costs what a
+/// 3 MB one does, and the tap stays under 64 MiB. A stream of about 15k
+/// output tokens fits whole; a longer one keeps its start and its end.
+pub const RECORD_BUDGET: usize = 6 * 1024 * 1024;
 
 /// Past the budget, the last events are still kept, so the end of a
 /// stream (usage, stop reason, an error) is on record: at most this many,
@@ -101,14 +102,17 @@ impl Recorder {
     /// Announces the exchange (`Event::Started`) and starts its clock.
     /// `secrets` are the credential values the request carried.
     pub fn begin(head: Head, events: EventSender, secrets: Vec<String>) -> Recorder {
-        events.emit(Event::Started {
-            id: head.id.clone(),
-            request: head.request.clone(),
-            attempt: head.attempt,
-            retry_of: head.retry_of.clone(),
-            source: head.source,
-            client: head.client.clone(),
-        });
+        // Nobody listening (the command line): no copies for nobody.
+        if !events.is_closed() {
+            events.emit(Event::Started {
+                id: head.id.clone(),
+                request: head.request.clone(),
+                attempt: head.attempt,
+                retry_of: head.retry_of.clone(),
+                source: head.source,
+                client: head.client.clone(),
+            });
+        }
         let secrets = secrets
             .into_iter()
             .map(|s| s.trim().to_owned())
@@ -164,13 +168,14 @@ impl Recorder {
             .into_iter()
             .map(|h| Header::new(h.name, self.mask(&h.value)))
             .collect();
-        let rate_limits = RateLimitSnapshot::from_headers(&headers, Utc::now());
-        self.events.emit(Event::Headers {
-            id: self.head.id.clone(),
-            status,
-            headers: headers.clone(),
-            rate_limits,
-        });
+        if !self.events.is_closed() {
+            self.events.emit(Event::Headers {
+                id: self.head.id.clone(),
+                status,
+                headers: headers.clone(),
+                rate_limits: RateLimitSnapshot::from_headers(&headers, Utc::now()),
+            });
+        }
         let is_stream = header_value(&headers, "content-type")
             .is_some_and(|ct| ct.trim_start().starts_with("text/event-stream"));
         if is_stream {

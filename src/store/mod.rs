@@ -367,6 +367,44 @@ impl Store {
         insert_clean(&self.conn, &exchange).map_err(|e| e.into_store_error(&self.name, &exchange))
     }
 
+    /// [`Store::insert_many`] for exchanges the caller gives up. On an
+    /// error nothing is written and the exchanges come back, masked, to
+    /// be written some other way.
+    pub fn insert_many_owned(
+        &mut self,
+        mut exchanges: Vec<Exchange>,
+    ) -> Result<(), (StoreError, Vec<Exchange>)> {
+        let name = self.name.clone();
+        let failed = |op: String, source| StoreError::Sqlite {
+            path: name.clone(),
+            op,
+            source,
+        };
+        let tx = match self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        {
+            Ok(tx) => tx,
+            Err(e) => return Err((failed("starting a transaction".into(), e), exchanges)),
+        };
+        for exchange in &mut exchanges {
+            redact(exchange);
+            if let Err(e) = insert_clean(&tx, exchange) {
+                let error = e.into_store_error(&name, exchange);
+                drop(tx);
+                return Err((error, exchanges));
+            }
+        }
+        let count = exchanges.len();
+        match tx.commit() {
+            Ok(()) => Ok(()),
+            Err(e) => Err((
+                failed(format!("committing {count} exchanges"), e),
+                exchanges,
+            )),
+        }
+    }
+
     /// Records many exchanges in one transaction: all or none.
     pub fn insert_many(&mut self, exchanges: &[Exchange]) -> Result<(), StoreError> {
         let name = &self.name;
