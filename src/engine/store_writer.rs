@@ -43,11 +43,10 @@ fn write_batch(store: &mut Store, batch: Vec<Message>, on_error: &impl Fn(String
         }
     }
     if exchanges.len() > 1 {
-        match store.insert_many_owned(exchanges) {
-            Ok(()) => exchanges = Vec::new(),
-            Err((error, back)) => {
+        match store.insert_many_in_place(&mut exchanges) {
+            Ok(()) => exchanges.clear(),
+            Err(error) => {
                 tracing::debug!(%error, "a batch failed; writing its exchanges one by one");
-                exchanges = back;
             }
         }
     }

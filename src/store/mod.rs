@@ -367,42 +367,25 @@ impl Store {
         insert_clean(&self.conn, &exchange).map_err(|e| e.into_store_error(&self.name, &exchange))
     }
 
-    /// [`Store::insert_many`] for exchanges the caller gives up. On an
-    /// error nothing is written and the exchanges come back, masked, to
-    /// be written some other way.
-    pub fn insert_many_owned(
-        &mut self,
-        mut exchanges: Vec<Exchange>,
-    ) -> Result<(), (StoreError, Vec<Exchange>)> {
+    /// [`Store::insert_many`] masking the exchanges in place instead of
+    /// copying them; all or none.
+    pub fn insert_many_in_place(&mut self, exchanges: &mut [Exchange]) -> Result<(), StoreError> {
         let name = self.name.clone();
         let failed = |op: String, source| StoreError::Sqlite {
             path: name.clone(),
             op,
             source,
         };
-        let tx = match self
+        let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        {
-            Ok(tx) => tx,
-            Err(e) => return Err((failed("starting a transaction".into(), e), exchanges)),
-        };
-        for exchange in &mut exchanges {
+            .map_err(|e| failed("starting a transaction".into(), e))?;
+        for exchange in exchanges.iter_mut() {
             redact(exchange);
-            if let Err(e) = insert_clean(&tx, exchange) {
-                let error = e.into_store_error(&name, exchange);
-                drop(tx);
-                return Err((error, exchanges));
-            }
+            insert_clean(&tx, exchange).map_err(|e| e.into_store_error(&name, exchange))?;
         }
-        let count = exchanges.len();
-        match tx.commit() {
-            Ok(()) => Ok(()),
-            Err(e) => Err((
-                failed(format!("committing {count} exchanges"), e),
-                exchanges,
-            )),
-        }
+        tx.commit()
+            .map_err(|e| failed(format!("committing {} exchanges", exchanges.len()), e))
     }
 
     /// Records many exchanges in one transaction: all or none.
