@@ -232,3 +232,69 @@ async fn the_ca_cannot_vouch_for_a_host_outside_its_list() {
         "{error}"
     );
 }
+
+/// A CONNECT proxy on loopback that tells the test each target it was
+/// asked for, then splices.
+async fn connect_proxy() -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if socket.read(&mut byte).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let target = head
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_owned();
+                let _ = tx.send(target.clone());
+                let Ok(mut onward) = tokio::net::TcpStream::connect(&target).await else {
+                    let _ = socket.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n").await;
+                    return;
+                };
+                let _ = socket
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .await;
+                let _ = tokio::io::copy_bidirectional(&mut socket, &mut onward).await;
+            });
+        }
+    });
+    (url, rx)
+}
+
+#[tokio::test]
+async fn a_blind_tunnel_goes_through_the_taps_own_proxy() {
+    let (blind_port, blind_pem) = tls_upstream(&["localhost"]).await;
+    let (proxy, mut targets) = connect_proxy().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = TapConfig::new("http://127.0.0.1:9");
+    config.mitm = Some(Mitm::load_or_create(dir.path()).unwrap());
+    config.client = ClientSettings {
+        https_proxy: Some(proxy),
+        ..ClientSettings::default()
+    };
+    let tap = TapServer::start(config).await.unwrap();
+    let client = proxied_client(&tap.base_url(), &[&blind_pem]);
+    let response = client
+        .get(format!("https://localhost:{blind_port}/anything"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.text().await.unwrap(), r#"{"message":"hello"}"#);
+    assert_eq!(
+        targets.recv().await.as_deref(),
+        Some(format!("localhost:{blind_port}").as_str()),
+        "the onward connection asked the corporate proxy"
+    );
+}

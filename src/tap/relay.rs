@@ -180,6 +180,13 @@ async fn upstream_side(
     };
     let upstream_response = match sent {
         None => {
+            if shared.stopping.is_cancelled() {
+                let _ = head_tx.send(tap_error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "api_error",
+                    "claudetui tap is shutting down; the request was not answered".into(),
+                ));
+            }
             recorder.cancel();
             return recorder.finish(probe.report());
         }
