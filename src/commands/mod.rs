@@ -12,6 +12,9 @@ pub mod send;
 pub mod tap;
 mod tap_child;
 
+#[cfg(test)]
+mod one_diagnosis_tests;
+
 use crate::cli::GlobalArgs;
 use crate::config::{self, ConfigError, Env, Overrides, Paths, Profile};
 use crate::engine::RequestError;

@@ -342,40 +342,8 @@ impl Printer<'_> {
     }
 
     fn explain_failure(&mut self, exchange: &Exchange) {
-        let err = &mut self.io.err;
-        match &exchange.outcome {
-            Outcome::Ok => {}
-            Outcome::Cancelled => {
-                let _ = writeln!(err, "✗ cancelled");
-            }
-            Outcome::Failed(failure) => {
-                let status = failure
-                    .status
-                    .map(|s| s.to_string())
-                    .unwrap_or_else(|| "no response".into());
-                let error_type = failure
-                    .error_type
-                    .as_deref()
-                    .map(|t| format!(" {t}"))
-                    .unwrap_or_default();
-                let mid = if failure.mid_stream {
-                    " (mid-stream, after 200)"
-                } else {
-                    ""
-                };
-                let _ = writeln!(err, "✗ {status}{error_type} · {}{mid}", failure.kind.slug());
-                let _ = writeln!(err, "  {}", failure.message);
-                let _ = writeln!(err, "  why: {}", failure.explanation());
-                // The diagnosis's fix: lint's own when it flagged exactly
-                // what the API rejected, else the one for the failure.
-                let _ = writeln!(err, "  fix: {}", diagnose::fix_for(exchange));
-                if let Some(request_id) = &failure.request_id {
-                    let _ = writeln!(err, "  request-id: {request_id} (quote it to support)");
-                }
-                if let Some(secs) = failure.retry_after_secs {
-                    let _ = writeln!(err, "  retry-after: {secs:.0} s");
-                }
-            }
+        for line in failure_lines(exchange) {
+            let _ = writeln!(self.io.err, "{line}");
         }
     }
 
@@ -459,6 +427,51 @@ pub fn parse_header_line(line: &str) -> Option<Header> {
     let (name, value) = line.split_once(':')?;
     let name = name.trim();
     (!name.is_empty()).then(|| Header::new(name, value.trim()))
+}
+
+/// How `send` tells a failed exchange: the status and class, the
+/// server's own words, then the same diagnosis as `history diagnose`, the
+/// dashboard's Response pane and its `d` overlay (why, and the fix).
+pub fn failure_lines(exchange: &Exchange) -> Vec<String> {
+    let mut lines = Vec::new();
+    match &exchange.outcome {
+        Outcome::Ok => {}
+        Outcome::Cancelled => lines.push("✗ cancelled".to_owned()),
+        Outcome::Failed(failure) => {
+            let status = failure
+                .status
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "no response".into());
+            let error_type = failure
+                .error_type
+                .as_deref()
+                .map(|t| format!(" {t}"))
+                .unwrap_or_default();
+            let mid = if failure.mid_stream {
+                " (mid-stream, after 200)"
+            } else {
+                ""
+            };
+            lines.push(format!(
+                "✗ {status}{error_type} · {}{mid}",
+                failure.kind.slug()
+            ));
+            lines.push(format!("  {}", failure.message));
+            let diagnosis = diagnose::diagnose(exchange);
+            for (i, line) in diagnosis.explanation.iter().enumerate() {
+                let label = if i == 0 { "why:" } else { "    " };
+                lines.push(format!("  {label} {line}"));
+            }
+            lines.push(format!("  fix: {}", diagnosis.fix));
+            if let Some(request_id) = &failure.request_id {
+                lines.push(format!("  request-id: {request_id} (quote it to support)"));
+            }
+            if let Some(secs) = failure.retry_after_secs {
+                lines.push(format!("  retry-after: {secs:.0} s"));
+            }
+        }
+    }
+    lines
 }
 
 #[cfg(test)]

@@ -544,7 +544,7 @@ fn failure_line(exchange: &Exchange) -> String {
         "{status}{}{stage}: {} — fix: {}",
         failure.kind.slug(),
         crate::store::redact::redact_text(failure.message.trim()),
-        failure.kind.fix()
+        crate::doctor::diagnose::fix_for(exchange)
     )
 }
 

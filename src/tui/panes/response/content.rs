@@ -77,28 +77,17 @@ pub(super) fn body(ex: &Exchange) -> Document {
     doc
 }
 
-/// The classified failure on top: what, why, and the fix.
+/// The failure on top, as [`diagnose`] explains it everywhere (`send`,
+/// `history diagnose`, the `d` overlay): the headline, the server's own
+/// words, why, and the fix.
+///
+/// [`diagnose`]: crate::doctor::diagnose::diagnose
 fn push_failure(doc: &mut Document, ex: &Exchange, failure: &Failure) {
-    let status = failure.status.or(if failure.mid_stream {
-        None
-    } else {
-        ex.status()
-    });
-    let mut head = String::new();
-    if let Some(status) = status {
-        head.push_str(&format!("{status} "));
-    }
-    head.push_str(failure.kind.slug());
+    let diagnosis = crate::doctor::diagnose::diagnose(ex);
+    let mut head = diagnosis.headline.clone();
     if failure.mid_stream {
         head.push_str(" (error event mid-stream)");
     }
-    head.push_str(" · ");
-    if let Some(path) = &failure.field_path
-        && !failure.message.starts_with(path.as_str())
-    {
-        head.push_str(&format!("{path}: "));
-    }
-    head.push_str(&redact_text(&failure.message));
     doc.push(&head, LineKind::Error);
     if ex.response.is_none() {
         doc.push(
@@ -106,8 +95,14 @@ fn push_failure(doc: &mut Document, ex: &Exchange, failure: &Failure) {
             LineKind::Warn,
         );
     }
-    doc.push(&failure.explanation(), LineKind::Plain);
-    doc.push(&format!("→ {}", failure.kind.fix()), LineKind::Info);
+    let said = redact_text(failure.message.trim());
+    if !said.is_empty() && !diagnosis.headline.contains(said.as_ref()) {
+        doc.push(&format!("The server said: {said}"), LineKind::Dim);
+    }
+    for line in &diagnosis.explanation {
+        doc.push(line, LineKind::Plain);
+    }
+    doc.push(&format!("→ {}", diagnosis.fix), LineKind::Info);
     let retry_after = failure.retry_after_secs.or(ex.rate_limits.retry_after_secs);
     if let Some(secs) = retry_after {
         doc.push(
@@ -127,6 +122,10 @@ fn push_failure(doc: &mut Document, ex: &Exchange, failure: &Failure) {
             LineKind::Dim,
         );
     }
+    doc.push(
+        "d shows the whole diagnosis, with the evidence.",
+        LineKind::Dim,
+    );
 }
 
 /// A body: pretty JSON when it is JSON, else the text as it came.
