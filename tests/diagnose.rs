@@ -102,7 +102,7 @@ fn cases() -> Vec<Case> {
             body: HELLO,
             send_code: 1,
             kind: FailureKind::Authentication,
-            headline: "401 auth: the key was refused (invalid x-api-key)",
+            headline: "401 auth: the API key or token was refused (invalid x-api-key)",
             evidence: &["request-id", "x-api-key sent"],
             fix: FailureKind::Authentication.fix(),
         },

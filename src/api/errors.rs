@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::types::{ErrorEnvelope, Header, header_value};
+use super::types::{Header, header_value};
 
 /// What went wrong, as one closed set shared by every pane and command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -268,6 +268,21 @@ pub struct Failure {
     pub mid_stream: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_secs: Option<f64>,
+    /// Who answered when it was not the API itself: a gateway wrapping
+    /// its error (`LiteLLM`, `Google Vertex AI`, …; the message and type
+    /// above are then the inner error's) or a CDN or proxy's own page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<AnsweredBy>,
+}
+
+/// What answered in the API's place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnsweredBy {
+    pub name: String,
+    /// The error is the Anthropic API's own, passed on inside the
+    /// gateway's wrapping; false when it is the gateway's own complaint.
+    #[serde(default)]
+    pub passed_on: bool,
 }
 
 impl Failure {
@@ -281,6 +296,7 @@ impl Failure {
             request_id: None,
             mid_stream: false,
             retry_after_secs: None,
+            gateway: None,
         }
     }
 
@@ -324,16 +340,48 @@ pub fn classify_http(status: u16, body: &str, headers: &[Header]) -> Option<Fail
     if status < 300 {
         return None;
     }
-    let envelope = ErrorEnvelope::parse(body);
-    let (error_type, message) = match &envelope {
-        Some(env) => (Some(env.error.kind.clone()), env.error.message.clone()),
+    // The API's own envelope, or the error a gateway wrapped it in.
+    let unwrapped = super::envelope::unwrap(body, headers);
+    let (error_type, message) = match &unwrapped {
+        Some(found) => (found.error_type.clone(), found.message.clone()),
         None => (None, non_envelope_message(status, body)),
     };
-    let kind = kind_for_status(status, error_type.as_deref(), &message, envelope.is_some());
-    let request_id = envelope
+    let judged_status = unwrapped
         .as_ref()
-        .and_then(|e| e.request_id.clone())
+        .and_then(|u| u.inner_status)
+        .unwrap_or(status);
+    let kind = kind_for_status(
+        judged_status,
+        error_type.as_deref(),
+        &message,
+        unwrapped.is_some(),
+    );
+    let request_id = unwrapped
+        .as_ref()
+        .and_then(|u| u.request_id.clone())
         .or_else(|| header_value(headers, "request-id").map(str::to_owned));
+    let gateway = match &unwrapped {
+        Some(found) => found.gateway.map(|g| AnsweredBy {
+            name: g.name().to_owned(),
+            passed_on: found.api_error,
+        }),
+        None => super::envelope::page_origin(status, body, headers).map(|page| AnsweredBy {
+            name: page.name.to_owned(),
+            passed_on: false,
+        }),
+    };
+    // A CDN's JSON error page (Cloudflare's 5xx) is no gateway's wrapping;
+    // the API's own errors come through Cloudflare too (with a cf-ray),
+    // so only a body that is not the API's error is looked at.
+    let api_error = unwrapped.as_ref().is_some_and(|u| u.api_error);
+    let gateway = gateway.or_else(|| {
+        super::envelope::page_origin(status, body, headers)
+            .filter(|page| !api_error && page.name == "Cloudflare")
+            .map(|page| AnsweredBy {
+                name: page.name.to_owned(),
+                passed_on: false,
+            })
+    });
     Some(Failure {
         kind,
         status: Some(status),
@@ -343,6 +391,7 @@ pub fn classify_http(status: u16, body: &str, headers: &[Header]) -> Option<Fail
         request_id,
         mid_stream: false,
         retry_after_secs: super::ratelimit::retry_after_secs(headers, chrono::Utc::now()),
+        gateway,
     })
 }
 
@@ -362,6 +411,7 @@ pub fn classify_stream_error(
         request_id,
         mid_stream: true,
         retry_after_secs: None,
+        gateway: None,
     }
 }
 
@@ -389,8 +439,22 @@ fn kind_for_status(
     is_envelope: bool,
 ) -> FailureKind {
     let lower = message.to_ascii_lowercase();
-    if lower.contains("credit balance") || error_type == Some("billing_error") {
+    // Account states come back as 400s; they are not request bugs.
+    if lower.contains("credit balance")
+        || lower.contains("reached your specified api usage limits")
+        || lower.contains("spend limit")
+        || error_type == Some("billing_error")
+    {
         return FailureKind::Billing;
+    }
+    if is_account_disabled(&lower) || lower.contains("is not allowed to use publisher model") {
+        return FailureKind::Permission;
+    }
+    if lower.contains("budget has been exceeded") || status == 402 {
+        return FailureKind::Billing;
+    }
+    if names_a_missing_model(&lower) {
+        return FailureKind::ModelNotFound;
     }
     match (status, error_type) {
         (_, Some("overloaded_error")) | (529, _) => FailureKind::Overloaded,
@@ -411,11 +475,32 @@ fn kind_for_status(
         }
         (_, Some("not_found_error")) | (404, _) => FailureKind::PathNotFound,
         (_, Some("request_too_large")) | (413, _) => FailureKind::RequestTooLarge,
-        (_, Some("timeout_error")) | (504 | 408, _) => FailureKind::ServerTimeout,
+        // 522 and 524: Cloudflare timing out on the server behind it.
+        (_, Some("timeout_error")) | (504 | 408 | 522 | 524, _) => FailureKind::ServerTimeout,
         (_, Some("invalid_request_error")) | (400, _) => FailureKind::BadRequest,
         (_, Some("api_error")) | (500..=599, _) => FailureKind::ServerError,
         _ => FailureKind::UnexpectedStatus,
     }
+}
+
+/// A message about a model that does not exist where it was asked for:
+/// Vertex's "Publisher Model … not found", Bedrock's "The provided model
+/// identifier is invalid", a proxy's "unknown provider for model …".
+fn names_a_missing_model(lower: &str) -> bool {
+    (lower.contains("publisher model") && lower.contains("not found"))
+        || lower.contains("model identifier is invalid")
+        || (lower.contains("for model")
+            && (lower.contains("unknown provider") || lower.contains("no provider")))
+}
+
+/// "This organization has been disabled.", a disabled workspace or key:
+/// the account may not be used, whatever the request.
+pub fn is_account_disabled(lower: &str) -> bool {
+    (lower.contains("organization") || lower.contains("workspace") || lower.contains("api key"))
+        && (lower.contains("has been disabled")
+            || lower.contains("is disabled")
+            || lower.contains("has been archived")
+            || lower.contains("is archived"))
 }
 
 /// A short message for a body that is not the API's envelope, such as a

@@ -2,7 +2,10 @@
 //! every piece is unit-tested directly and shared by the engine, the
 //! embedded server, the store and the panes.
 
+pub mod betas;
+pub mod envelope;
 pub mod errors;
+pub mod images;
 pub mod lint;
 pub mod models;
 pub mod ratelimit;

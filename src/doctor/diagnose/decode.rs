@@ -66,6 +66,14 @@ fn whole_message(message: &str) -> Option<Decoded> {
             fix: Some("Keep one of temperature and top_p and remove the other.".into()),
         });
     }
+    if lower.contains("clear_thinking") && lower.contains("requires `thinking`") {
+        return Some(Decoded {
+            path: Some("context_management".into()),
+            summary: "context_management clears thinking, but thinking is off".into(),
+            words: vec!["clear_thinking_20251015 is a context_management edit: it clears earlier thinking blocks, so it only works when `thinking` is enabled (or adaptive) in the same request.".into()],
+            fix: Some("Turn thinking on for the request, or remove the clear_thinking edit from context_management.".into()),
+        });
+    }
     if lower.starts_with("max_tokens must be greater than thinking.budget_tokens") {
         return Some(Decoded {
             path: Some("max_tokens".into()),
@@ -234,7 +242,7 @@ fn field_problem(path: &str, detail: &str) -> Option<Decoded> {
     if lower.contains("text content blocks must be non-empty") {
         return Some(made(
             format!("an empty text block in {path}"),
-            format!("A text block in `{path}` has \"text\": \"\"; text blocks may not be empty."),
+            format!("A text block in `{path}` has \"text\": \"\"; text blocks must be non-empty."),
             Some("Remove the empty text block or give it text.".into()),
         ));
     }
@@ -245,6 +253,27 @@ fn field_problem(path: &str, detail: &str) -> Option<Decoded> {
                 "A text block in `{path}` holds only spaces or newlines, which the API treats as empty."
             ),
             Some("Remove the blank text block or give it text.".into()),
+        ));
+    }
+    if lower.contains("cannot be modified") && lower.contains("thinking") {
+        return Some(made(
+            format!("a thinking block of the latest assistant turn ({path}) was changed"),
+            "With extended thinking, the thinking and redacted_thinking blocks of the latest assistant message must be sent back exactly as the API returned them: their signature covers them, so a block that was edited, trimmed, reordered or re-serialised is refused as modified.".into(),
+            Some("Send the latest assistant message's content back unmodified (every thinking block with its signature, in its place), or start the turn again without it.".into()),
+        ));
+    }
+    if let Some(declared) = detail
+        .split_once("does not match the provided media type ")
+        .map(|(_, t)| t.trim().trim_end_matches('.'))
+    {
+        return Some(made(
+            format!("the image at {path} is not the {declared} it claims to be"),
+            format!(
+                "The image's declared media type (media_type) is {declared}, but its bytes are another format (a JPEG saved with a .png name, a WebP, a screenshot converted on the way); the API checks the bytes against the declared type."
+            ),
+            Some(format!(
+                "Set media_type to the image's real format, or convert the image to {declared}."
+            )),
         ));
     }
     if lower.contains("maximum allowed number of output tokens") {

@@ -44,10 +44,48 @@ fn from_the_api(d: &Draft) -> bool {
     d.failure.error_type.is_some()
 }
 
-/// Says so when the body is not the API's envelope: something else answered.
+/// Says who answered when it was a gateway, or that something else did
+/// when the body is not the API's envelope at all.
 fn not_the_api(d: &mut Draft) {
+    if let Some(gateway) = d.failure.gateway.clone() {
+        answered_by(d, &gateway);
+        return;
+    }
     if !from_the_api(d) && !d.failure.mid_stream {
         d.explain("The body is not the API's error format ({\"type\":\"error\",…}), so something between you and the API answered: a proxy, firewall, gateway or web server. The server and via headers below may name it.");
+    }
+}
+
+/// Who answered in the API's place, and what that means.
+fn answered_by(d: &mut Draft, by: &crate::api::errors::AnsweredBy) {
+    let name = by.name.as_str();
+    d.evidence("answered by", name);
+    if by.passed_on {
+        d.explain(format!(
+            "The answer came from {name}, which passed on the Anthropic API's own error (explained above) inside its wrapping. A gateway can also refuse or strip what the API would accept (a beta header, a field), so when the cause is not in the request itself, look at the gateway's settings."
+        ));
+        return;
+    }
+    let page = d
+        .exchange
+        .response
+        .as_ref()
+        .and_then(|r| crate::api::envelope::page_origin(r.status, &r.body, &r.headers));
+    match page.filter(|p| p.name == name) {
+        Some(page) => {
+            let code = page
+                .code
+                .map(|c| format!(" (error {c})"))
+                .unwrap_or_default();
+            let meaning = page.meaning.map(|m| format!(": {m}")).unwrap_or_default();
+            d.explain(format!(
+                "{name} answered{code}{meaning}. The request never got an answer from the Anthropic API itself."
+            ));
+        }
+        None => d.explain(format!(
+            "{name} answered with its own error, not the Anthropic API's: \"{}\".",
+            clip(&d.failure.message, 240)
+        )),
     }
 }
 
@@ -111,6 +149,28 @@ fn bad_request(d: &mut Draft) {
     if let Some(path) = &path {
         d.evidence("field", path.as_str());
     }
+    if let Some(path) = path.as_deref()
+        && d.failure.message.contains("Extra inputs are not permitted")
+        && beta_gated(d, path)
+    {
+        return;
+    }
+    if d.failure.message.contains("clear_thinking") {
+        let sent = lint::parse_json(&d.exchange.request.body)
+            .ok()
+            .is_some_and(|body| body.get("context_management").is_some());
+        if !sent {
+            d.explain("The request as sent has no context_management at all: a proxy or gateway on the way added it (some inject clear_thinking for Claude Code) without the thinking it needs.");
+            d.fix = Some("Have the proxy stop adding context_management (or add it only with thinking on), or turn thinking on in the request.".into());
+            return;
+        }
+    }
+    if d.failure
+        .message
+        .contains("does not match the provided media type")
+    {
+        show_image_format(d, path.as_deref());
+    }
     let problems = lint_recorded(&d.exchange.request);
     let matched = matching_problem(d.failure, &problems);
     show_value_sent(d, path.as_deref(), matched.map(|p| p.location.as_slice()));
@@ -138,6 +198,71 @@ fn bad_request(d: &mut Draft) {
             d.fix = decoded.fix.or_else(|| json_hint(d));
         }
     }
+}
+
+/// What the image's bytes really are, when the body holds them at `path`
+/// (`messages.2.content.0.image.source.base64.data` names the block's
+/// `source.data`).
+fn show_image_format(d: &mut Draft, path: Option<&str>) {
+    let Some(path) = path else { return };
+    let Ok(body) = lint::parse_json(&d.exchange.request.body) else {
+        return;
+    };
+    // The API names `….image.source.base64.data`; the body has
+    // `….source.data`.
+    let pointer: String = path
+        .replace(".image.source.base64.data", ".source.data")
+        .split('.')
+        .map(|segment| format!("/{segment}"))
+        .collect();
+    let Some(data) = body.pointer(&pointer).and_then(|v| v.as_str()) else {
+        return;
+    };
+    if let Some(real) = crate::api::images::sniff_base64(data) {
+        d.evidence("image bytes", format!("{real} (by their first bytes)"));
+        d.explain(format!("Its bytes are {real}."));
+        d.fix = Some(format!(
+            "Set that image's media_type to \"{real}\" (its bytes' real format), or convert the image to the type it declares."
+        ));
+    }
+}
+
+/// A field the API knows only behind an `anthropic-beta` value, refused
+/// as unknown: it is the header that is missing (or was stripped on the
+/// way), not a typo. True when `path` is such a field.
+fn beta_gated(d: &mut Draft, path: &str) -> bool {
+    let Some(gated) = crate::api::betas::gating(path) else {
+        return false;
+    };
+    let sent = d.request_header("anthropic-beta").unwrap_or_default();
+    let values: Vec<&str> = sent.split(',').map(str::trim).collect();
+    let wanted = gated.betas[0];
+    d.show_sent_header("anthropic-beta");
+    d.summary = format!("{path} needs the anthropic-beta value {wanted}");
+    // What decode said (an unknown field, a typo) is not the cause here.
+    d.explanation.clear();
+    d.explain(format!(
+        "`{}` belongs to {}, a beta feature: the API accepts it only when the request's anthropic-beta header carries {}; without it, the API answers as for a field it does not know.",
+        gated.field,
+        gated.feature,
+        gated.betas.join(" or ")
+    ));
+    if crate::api::betas::enabled(gated, &values) {
+        d.explain("This request did carry it, so something on the way refused or stripped it: a gateway or proxy that drops anthropic-beta, or a backend (Bedrock, Vertex, a compatible server) that does not have the feature.");
+        d.fix = Some(format!(
+            "Make the gateway pass anthropic-beta through unchanged (or point at the API directly to confirm), or remove {path} from the body."
+        ));
+    } else {
+        d.explain(if sent.is_empty() {
+            "This request carried no anthropic-beta header at all: the client did not send it, or a gateway or proxy stripped it.".to_owned()
+        } else {
+            format!("This request's anthropic-beta ({sent}) does not include it.")
+        });
+        d.fix = Some(format!(
+            "Send `anthropic-beta: {wanted}` with the request (Claude Code sends its betas itself: check the gateway passes anthropic-beta through), or remove {path} from the body."
+        ));
+    }
+    true
 }
 
 /// The JSON syntax error in the recorded body, with lint's hint for the
@@ -177,6 +302,9 @@ fn billing(d: &mut Draft) {
     let message = d.failure.message.to_ascii_lowercase();
     d.summary = if message.contains("credit balance") {
         "the credit balance is too low".into()
+    } else if message.contains("usage limit") || message.contains("spend limit") {
+        usage_limit(d);
+        "the API usage limit set for the organization is reached".into()
     } else {
         format!("a billing problem: {}", clip(&d.failure.message, 80))
     };
@@ -184,6 +312,25 @@ fn billing(d: &mut Draft) {
         d.explain("The API sends this as a 400 invalid_request_error, which reads like a request bug; it is not: the same request works once the account has credit.");
     }
     d.show_header("anthropic-organization-id");
+}
+
+/// "You have reached your specified API usage limits. You will regain
+/// access on 2026-04-01 at 00:00 UTC."
+fn usage_limit(d: &mut Draft) {
+    let message = &d.failure.message;
+    let when = message
+        .find("regain access on ")
+        .map(|at| &message[at + "regain access on ".len()..])
+        .map(|rest| rest.trim_end_matches('.').trim());
+    d.explain(format!(
+        "The organization (or its workspace) reached the monthly API usage limit set in the Claude Console: a spend cap, not a rate limit and not a request bug; no change to the request helps{}.",
+        when.map(|w| format!(", and access comes back on {w}"))
+            .unwrap_or_default()
+    ));
+    d.fix = Some(format!(
+        "Wait until {}, or have an admin raise the usage limit in the Claude Console (Settings → Limits) or use a key of another workspace.",
+        when.unwrap_or("the limit resets")
+    ));
 }
 
 fn authentication(d: &mut Draft) {
@@ -209,15 +356,39 @@ fn authentication(d: &mut Draft) {
         d.explain(format!(
             "The credential sent was {sent}; compare its last four characters with the key in the Claude Console."
         ));
-        format!("the key was refused ({})", clip(&d.failure.message, 60))
+        format!(
+            "the API key or token was refused ({})",
+            clip(&d.failure.message, 60)
+        )
     };
 }
 
 fn permission(d: &mut Draft) {
+    if crate::api::errors::is_account_disabled(&d.failure.message.to_ascii_lowercase()) {
+        d.summary = format!("the account is disabled ({})", clip(&d.failure.message, 60));
+        d.explain("Anthropic disabled the organization, workspace or key this credential belongs to (billing, a policy decision, or an admin). It is an account state, not a request bug: every request with this key fails the same way.");
+        d.fix = Some("Sign in to the Claude Console to see why and contact Anthropic support, or use a key from an organization that is active.".into());
+        d.show_header("anthropic-organization-id");
+        return;
+    }
     d.summary = format!(
         "the key may not use this resource ({})",
         clip(&d.failure.message, 60)
     );
+    let lower = d.failure.message.to_ascii_lowercase();
+    if lower.contains("publisher model") {
+        d.explain("On Google Vertex AI a Claude model must be enabled for the Google Cloud project in Model Garden (and offered in the region) before the project may call it.");
+        d.fix = Some("Enable the model for the project in Vertex AI Model Garden (accept Anthropic's terms there), or call it from a project and region that has it.".into());
+    } else if d
+        .failure
+        .gateway
+        .as_ref()
+        .is_some_and(|g| g.name.contains("Bedrock"))
+        && lower.contains("access to the model")
+    {
+        d.explain("On AWS Bedrock each model needs model access granted for the account and region (Bedrock console → Model access) before anyone may invoke it.");
+        d.fix = Some("Request model access for this model in the Bedrock console (Model access), in the region you call, or use a model the account already has access to.".into());
+    }
     if let Some(model) = sent_model(d) {
         d.evidence("model sent", model);
     }
@@ -269,6 +440,23 @@ fn model_not_found(d: &mut Draft) {
     };
     d.summary = format!("model {model} does not exist");
     d.evidence("model sent", model.as_str());
+    let lower = d.failure.message.to_ascii_lowercase();
+    if lower.contains("publisher model") {
+        let under_google = lower.contains("publishers/google");
+        d.explain(format!(
+            "Google Vertex AI has no such publisher model. On Vertex, Claude models live under publishers/anthropic and are named with an @ before the date (claude-sonnet-4@20250514, not claude-sonnet-4-20250514){}.",
+            if under_google { "; this request looked under publishers/google" } else { "" }
+        ));
+        d.fix = Some("Use the Vertex AI model name (with @ and the date) of a Claude model enabled in the project's Model Garden, in a region that serves it.".into());
+        return;
+    }
+    if lower.contains("provider") {
+        d.explain("The Anthropic API does not speak of providers: this is a proxy or router that has no route for the model (its model list or mapping lacks it).");
+        d.fix = Some(format!(
+            "Add {model} to the proxy's model list or mapping, or ask for a model the proxy routes."
+        ));
+        return;
+    }
     if let Some(spec) = models::lookup(&model).filter(|s| s.lifecycle == Lifecycle::Retired) {
         let since = spec
             .retires
@@ -344,11 +532,16 @@ fn limit_named_in(message: &str) -> Option<&'static str> {
 }
 
 /// `rate limit of 50,000 input tokens per minute` → `50,000 input tokens per minute`.
+/// `40,000 input tokens per minute` from "…exceed the rate limit for your
+/// organization (…) of 40,000 input tokens per minute".
 fn limit_in_words(message: &str) -> Option<String> {
-    let start = message.find("rate limit of ")? + "rate limit of ".len();
-    let rest = message.get(start..)?;
-    let end = rest.find(" per minute")? + " per minute".len();
-    rest.get(..end).map(str::to_owned)
+    let end = message.find(" per minute")? + " per minute".len();
+    let head = message.get(..end)?;
+    let start = head.rfind(" of ")? + " of ".len();
+    let words = head.get(start..)?;
+    words
+        .starts_with(|c: char| c.is_ascii_digit())
+        .then(|| words.to_owned())
 }
 
 fn window_words(label: &str, window: &LimitWindow, answered: DateTime<Utc>) -> String {
@@ -373,7 +566,29 @@ fn window_words(label: &str, window: &LimitWindow, answered: DateTime<Utc>) -> S
     format!("{label}: {left}{reset}.")
 }
 
+/// "Extra usage is required for long context requests.": a 429 that is an
+/// entitlement, not a rate: waiting never helps.
+fn extra_usage(d: &mut Draft) -> bool {
+    let lower = d.failure.message.to_ascii_lowercase();
+    if !lower.contains("extra usage") {
+        return false;
+    }
+    d.summary = "the 1M-token context needs extra usage on this account".into();
+    d.explain("This 429 is not a rate limit: the request asked for the 1M-token context window (the context-1m beta, or a model id ending in [1m]), which a subscription serves only with extra usage enabled. Waiting or retrying never helps.");
+    let beta = d
+        .request_header("anthropic-beta")
+        .filter(|b| b.contains("context-1m"));
+    if let Some(beta) = beta {
+        d.evidence("anthropic-beta sent", beta);
+    }
+    d.fix = Some("Enable extra usage for the account, or drop the 1M context: remove context-1m from anthropic-beta (in Claude Code, pick the model without [1m]) and stay within the standard 200K context.".into());
+    true
+}
+
 fn rate_limited(d: &mut Draft) {
+    if extra_usage(d) {
+        return;
+    }
     let snapshot = d.exchange.rate_limits.clone();
     let answered = answered_at(d);
     let exhausted: Vec<&'static str> = snapshot

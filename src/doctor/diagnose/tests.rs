@@ -396,7 +396,11 @@ fn auth_failures_show_the_masked_credential_only() {
         HELLO,
     ));
     assert_eq!(d.evidence_value("x-api-key sent"), Some("sk-ant-…XYZW"));
-    assert!(d.headline.contains("the key was refused"), "{}", d.headline);
+    assert!(
+        d.headline.contains("the API key or token was refused"),
+        "{}",
+        d.headline
+    );
     assert_clean(&d);
     // Even a key echoed in full by a server is masked.
     let d = diagnose(&http(
