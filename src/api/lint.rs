@@ -162,6 +162,12 @@ pub struct JsonSyntaxError {
 impl JsonSyntaxError {
     /// The 400 message the API answers a body that is not JSON with.
     pub fn api_message(&self) -> String {
+        if self.message == json::NESTED_TOO_DEEPLY {
+            return format!(
+                "The request body is nested too deeply to read (more than 128 levels): line {} column {} (char {})",
+                self.line, self.column, self.char_offset
+            );
+        }
         invalid_json_message(&self.message, self.line, self.column, self.char_offset)
     }
 

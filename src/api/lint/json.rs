@@ -126,6 +126,10 @@ fn position(text: &str, byte: usize) -> (usize, usize, usize) {
     (line, column, char_offset)
 }
 
+/// The detail for arrays and objects nested past the parser's limit: the
+/// text may well be JSON, just deeper than any request needs.
+pub const NESTED_TOO_DEEPLY: &str = "nested too deeply";
+
 /// serde's complaint in the API parser's words.
 fn api_detail(text: &str, serde_message: &str) -> String {
     if text.is_empty() {
@@ -142,7 +146,7 @@ fn api_detail(text: &str, serde_message: &str) -> String {
         "invalid unicode code point" | "lone leading surrogate in hex escape" => {
             "invalid unicode in string"
         }
-        "recursion limit exceeded" => "nesting too deep",
+        "recursion limit exceeded" => NESTED_TOO_DEEPLY,
         _ => "unexpected character",
     };
     detail.to_string()
@@ -161,6 +165,9 @@ fn hint(text: &str, byte: usize, serde_message: &str) -> Option<String> {
     }
     if serde_message.starts_with("control character") {
         return Some(control_character_hint(here));
+    }
+    if serde_message == "recursion limit exceeded" {
+        return Some("Arrays and objects are nested more than 128 levels deep here: no Messages request needs that; something built the body wrong (a loop wrapping a value again and again).".into());
     }
     if serde_message == "trailing comma" {
         return Some(

@@ -30,8 +30,97 @@ pub fn locate(text: &str, location: &[PathSegment]) -> Option<TextPosition> {
     let mut scanner = Scanner::new(text);
     scanner.skip_space();
     scanner.peek()?;
-    let mut best = scanner.position(location.is_empty());
-    for (depth, segment) in location.iter().enumerate() {
+    let best = scanner.position(location.is_empty());
+    descend(scanner, best, location, 0)
+}
+
+/// Many problems in one text: the top-level object's members are found
+/// in one scan, not one scan per problem (a body with 80k unknown fields
+/// has 80k problems at the top level).
+pub struct Locator<'a> {
+    text: &'a str,
+    /// Each top-level member: where its key starts, and a scanner at its
+    /// value. Built on first use; `None` inside when the text is no object.
+    members: Option<Option<std::collections::HashMap<String, (TextPosition, Scanner<'a>)>>>,
+}
+
+impl<'a> Locator<'a> {
+    pub fn new(text: &'a str) -> Locator<'a> {
+        Locator {
+            text,
+            members: None,
+        }
+    }
+
+    /// The same answer as [`locate`].
+    pub fn locate(&mut self, location: &[PathSegment]) -> Option<TextPosition> {
+        let Some(PathSegment::Key(key)) = location.first() else {
+            return locate(self.text, location);
+        };
+        let text = self.text;
+        let members = self.members.get_or_insert_with(|| index_members(text));
+        let Some(members) = members else {
+            return locate(text, location);
+        };
+        match members.get(key) {
+            Some((at, scanner)) => {
+                let exact = location.len() == 1;
+                let at = TextPosition { exact, ..*at };
+                descend(scanner.clone(), at, location, 1)
+            }
+            // Missing at the top: the object itself, as `locate` answers.
+            None => locate(text, location),
+        }
+    }
+}
+
+/// The top-level object's members (the last of a repeated key wins, as
+/// the parser keeps it); `None` when the text is not an object.
+fn index_members(
+    text: &str,
+) -> Option<std::collections::HashMap<String, (TextPosition, Scanner<'_>)>> {
+    let mut scanner = Scanner::new(text);
+    scanner.skip_space();
+    if scanner.peek() != Some('{') {
+        return None;
+    }
+    scanner.bump();
+    let mut members = std::collections::HashMap::new();
+    loop {
+        scanner.skip_space();
+        if scanner.peek() != Some('"') {
+            break;
+        }
+        let at = scanner.position(true);
+        let Some(name) = scanner.read_string() else {
+            break;
+        };
+        scanner.skip_space();
+        if scanner.bump() != Some(':') {
+            break;
+        }
+        scanner.skip_space();
+        members.insert(name, (at, scanner.clone()));
+        if scanner.skip_value().is_none() {
+            break;
+        }
+        scanner.skip_space();
+        if scanner.bump() != Some(',') {
+            break;
+        }
+    }
+    Some(members)
+}
+
+/// Follows `location` from segment `from` on, the scanner at the value
+/// the earlier segments reached (`best` is where that value is).
+fn descend(
+    mut scanner: Scanner<'_>,
+    mut best: TextPosition,
+    location: &[PathSegment],
+    from: usize,
+) -> Option<TextPosition> {
+    for (depth, segment) in location.iter().enumerate().skip(from) {
         let exact = depth + 1 == location.len();
         let found = match (scanner.peek(), segment) {
             (Some('{'), PathSegment::Key(key)) => scanner.find_member(key, exact),

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use super::{Endpoint, LintOptions, PathSegment, Problem, Severity};
 use crate::api::models::{self, ModelSpec};
 
+mod limits;
 mod rules;
 mod values;
 
@@ -120,6 +121,7 @@ pub(super) fn check(body: &Value, options: &LintOptions) -> Vec<Problem> {
     checker.tool_rules();
     checker.conversation_rules();
     checker.context_rule();
+    checker.limit_rules();
     checker.out
 }
 
@@ -501,8 +503,15 @@ impl<'a> Checker<'a> {
             .keys()
             .filter(|k| !self.is_known_field(k))
             .collect();
-        for key in unknown {
-            let fix = self.unknown_field_fix(key);
+        for (n, key) in unknown.into_iter().enumerate() {
+            // Past a thousand unknown fields the body is no typo: the
+            // nearest-name search (a string distance per known field)
+            // would only make a hostile body slow.
+            let fix = if n < SUGGESTED_MAX {
+                self.unknown_field_fix(key)
+            } else {
+                PLAIN_UNKNOWN_FIX.to_string()
+            };
             self.error(&top(key), "Extra inputs are not permitted", fix);
         }
     }
@@ -527,7 +536,7 @@ impl<'a> Checker<'a> {
         }
         match self.nearest_field(key) {
             Some(name) => format!("Did you mean \"{name}\"?"),
-            None => "The Messages API rejects fields it does not know: remove it.".to_string(),
+            None => PLAIN_UNKNOWN_FIX.to_string(),
         }
     }
 
@@ -634,6 +643,11 @@ fn renamed_field_fix(key: &str) -> Option<String> {
 }
 
 /// `maxTokens`, `max-tokens` and `max_tokens` all compare as `maxtokens`.
+/// How many unknown fields get a "did you mean".
+const SUGGESTED_MAX: usize = 1000;
+
+const PLAIN_UNKNOWN_FIX: &str = "The Messages API rejects fields it does not know: remove it.";
+
 fn normalize_field(name: &str) -> String {
     name.chars()
         .filter(|c| *c != '_' && *c != '-')

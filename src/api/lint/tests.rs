@@ -762,7 +762,93 @@ fn cases() -> Vec<Case> {
             "cache_control.ttl",
             "cache_control.ttl: Input should be '5m' or '1h'",
         ),
+        // Limits across the request (the wording of real 400s).
+        error(
+            "more than 4 cache breakpoints",
+            with(json!({
+                "system": [cached("a"), cached("b"), cached("c")],
+                "messages": [user(json!([cached("d"), cached("e")]))]
+            })),
+            "",
+            "A maximum of 4 blocks with cache_control may be provided. Found 5.",
+        ),
+        error(
+            "image over 5 MB",
+            messages(vec![user(json!([image(
+                "image/png",
+                &"A".repeat(7_000_000)
+            )]))]),
+            "",
+            "messages.0.content.0.image.source.base64: image exceeds 5 MB maximum: 5250000 bytes > 5242880 bytes",
+        ),
+        error(
+            "image bytes of another type",
+            messages(vec![user(json!([image("image/png", JPEG_BASE64)]))]),
+            "",
+            "messages.0.content.0.image.source.base64.data: Image does not match the provided media type image/png",
+        ),
+        error(
+            "model id with spaces",
+            with(json!({"model": "claude-haiku-4-5 "})),
+            "model",
+            "model: \"claude-haiku-4-5 \" has spaces or a line break around it",
+        ),
     ]
+}
+
+/// The start of a real JPEG file, base64.
+const JPEG_BASE64: &str = "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/";
+
+fn cached(text: &str) -> Value {
+    json!({"type": "text", "text": text, "cache_control": {"type": "ephemeral"}})
+}
+
+fn image(media_type: &str, data: &str) -> Value {
+    json!({"type": "image", "source": {"type": "base64", "media_type": media_type, "data": data}})
+}
+
+#[test]
+fn limits_stay_quiet_within_them() {
+    let four = with(json!({
+        "system": [cached("a"), cached("b")],
+        "messages": [user(json!([cached("c"), cached("d")]))]
+    }));
+    assert_eq!(validate_messages_request(&four), Vec::<Problem>::new());
+    let jpeg = messages(vec![user(json!([image("image/jpeg", JPEG_BASE64)]))]);
+    assert_eq!(validate_messages_request(&jpeg), Vec::<Problem>::new());
+}
+
+#[test]
+fn input_and_max_tokens_over_the_window_is_a_warning_with_the_largest_that_fits() {
+    let text = "word ".repeat(180_000 * 4 / 5);
+    let body = with(json!({
+        "max_tokens": 64000,
+        "messages": [user(json!(text))]
+    }));
+    let problems = validate_messages_request(&body);
+    let warning = problems
+        .iter()
+        .find(|p| p.path == "max_tokens")
+        .unwrap_or_else(|| panic!("{problems:#?}"));
+    assert_eq!(warning.severity, Severity::Warning);
+    assert!(
+        warning
+            .message
+            .starts_with("input length and `max_tokens` exceed context limit: about "),
+        "{}",
+        warning.message
+    );
+    assert!(
+        warning.fix.contains("Lower max_tokens to "),
+        "{}",
+        warning.fix
+    );
+    let fits = with(json!({"max_tokens": 1000, "messages": [user(json!(text))]}));
+    assert!(
+        !validate_messages_request(&fits)
+            .iter()
+            .any(|p| p.path == "max_tokens")
+    );
 }
 
 fn request_block_tags() -> String {
@@ -1305,4 +1391,34 @@ fn estimate_follows_the_documented_heuristic() {
         estimate_input_tokens(&messages(vec![user(json!("éééé"))])),
         3 + 4 + 1
     );
+}
+
+#[test]
+fn deep_nesting_is_named_as_such_not_as_broken_json() {
+    let text = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let report = lint_text(&text, &LintOptions::default(), 10);
+    let problem = &report.problems[0];
+    assert!(
+        problem
+            .message
+            .starts_with("The request body is nested too deeply to read"),
+        "{}",
+        problem.message
+    );
+    assert!(!problem.message.contains("not valid JSON"));
+}
+
+#[test]
+fn thousands_of_unknown_fields_are_all_reported_with_suggestions_for_the_first() {
+    let mut body = base();
+    let map = body.as_object_mut().unwrap();
+    for i in 0..5000 {
+        map.insert(format!("k{i}"), json!(i));
+    }
+    map.insert("zz_modle".into(), json!(1));
+    let text = body.to_string();
+    let report = lint_text(&text, &LintOptions::default(), 1000);
+    assert_eq!(report.problems.len(), 5001);
+    assert!(report.positions[..1000].iter().all(Option::is_some));
+    assert!(report.problems.iter().all(|p| !p.fix.is_empty()));
 }

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::request::explain_openai_once;
 use super::{
-    JsonSyntaxError, LintOptions, Problem, Severity, TextPosition, decode_utf8, locate, parse_json,
+    JsonSyntaxError, LintOptions, Problem, Severity, TextPosition, decode_utf8, parse_json,
     validate,
 };
 
@@ -63,12 +63,13 @@ pub fn lint_text(text: &str, options: &LintOptions, max_located: usize) -> TextR
     match parse_json(text) {
         Ok(value) => {
             let problems = validate(&value, options);
+            let mut locator = super::locate::Locator::new(text);
             let positions = problems
                 .iter()
                 .enumerate()
                 .map(|(i, p)| {
                     (i < max_located)
-                        .then(|| locate(text, &p.location))
+                        .then(|| locator.locate(&p.location))
                         .flatten()
                 })
                 .collect();
