@@ -77,9 +77,15 @@ pub fn page_origin(status: u16, body: &str, headers: &[Header]) -> Option<PageOr
         .unwrap_or_default()
         .to_ascii_lowercase();
     // Cloudflare's pages: its name, its paths, its challenge's title, and
-    // the `host | 524: A timeout occurred` title of its 5xx pages.
-    let cloudflare = header_value(headers, "cf-ray").is_some()
-        || server.contains("cloudflare")
+    // the `host | 524: A timeout occurred` title of its 5xx pages. Its
+    // headers alone do not make a page its own: it passes on the pages of
+    // the servers behind it (an nginx 413) with a cf-ray of its own.
+    let signed_by_other = lower.contains("<center>nginx")
+        || ["zscaler", "squid", "fortiguard", "blue coat", "bluecoat"]
+            .iter()
+            .any(|tell| lower.contains(tell));
+    let cloudflare = (!signed_by_other
+        && (header_value(headers, "cf-ray").is_some() || server.contains("cloudflare")))
         || lower.contains("cloudflare")
         || lower.contains("/cdn-cgi/")
         || lower.starts_with("error code: ")

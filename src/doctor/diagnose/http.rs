@@ -366,6 +366,8 @@ fn authentication(d: &mut Draft) {
 fn permission(d: &mut Draft) {
     if crate::api::errors::is_account_disabled(&d.failure.message.to_ascii_lowercase()) {
         d.summary = format!("the account is disabled ({})", clip(&d.failure.message, 60));
+        // Not a missing permission of a valid key: the generic words go.
+        d.explanation.clear();
         d.explain("Anthropic disabled the organization, workspace or key this credential belongs to (billing, a policy decision, or an admin). It is an account state, not a request bug: every request with this key fails the same way.");
         d.fix = Some("Sign in to the Claude Console to see why and contact Anthropic support, or use a key from an organization that is active.".into());
         d.show_header("anthropic-organization-id");
@@ -488,8 +490,19 @@ fn path_not_found(d: &mut Draft) {
 fn too_large(d: &mut Draft) {
     let bytes = d.exchange.request.body.len();
     let megabytes = bytes as f64 / (1024.0 * 1024.0);
-    d.summary = format!("the body is {megabytes:.1} MB, over the 32 MB limit");
     d.evidence("body size", format!("{bytes} bytes ({megabytes:.1} MB)"));
+    if !from_the_api(d) && megabytes < 32.0 {
+        // The API's limit is 32 MB: a smaller body was refused by
+        // something in front of it, with a limit of its own.
+        d.summary = format!(
+            "a proxy in front refused a {megabytes:.1} MB body (the API takes up to 32 MB)"
+        );
+        d.explanation.clear();
+        d.explain("The body is well under the Messages API's 32 MB limit, so the 413 came from a proxy, gateway or web server in front of it, with a smaller limit of its own.");
+        d.fix = Some("Raise the body size limit of the proxy or gateway in front of the API (nginx: client_max_body_size), or send a smaller request (fewer or smaller images and documents).".into());
+        return;
+    }
+    d.summary = format!("the body is {megabytes:.1} MB, over the 32 MB limit");
     d.explain("The Messages API takes at most 32 MB per request; images and documents sent as base64 grow by a third.");
 }
 

@@ -807,6 +807,65 @@ fn snapshot_bad_request() {
 }
 
 #[test]
+fn snapshot_gateway_wrapped_error() {
+    let body = r#"{"error":{"message":"litellm.BadRequestError: AnthropicException - {\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"temperature: Input should be less than or equal to 1\"}}. Received Model Group=claude-sonnet-4-5","type":null,"param":null,"code":"400"}}"#;
+    let mut ex = error_exchange("ex_0195d1a2fee1litell", 400, body, vec![]);
+    ex.request.body =
+        r#"{"model":"claude-sonnet-4-5","max_tokens":256,"temperature":1.5,"messages":[{"role":"user","content":"Hi"}]}"#
+            .into();
+    let text = content_text(&ex);
+    assert!(text.contains("LiteLLM"), "{text}");
+    let mut pane = shown(&ex);
+    insta::assert_snapshot!("gateway_wrapped_400", draw(&mut pane, 66, 19).backend());
+}
+
+#[test]
+fn snapshot_html_proxy_page() {
+    let page = "<html>\n<head><title>413 Request Entity Too Large</title></head>\n<body>\n<center><h1>413 Request Entity Too Large</h1></center>\n<hr><center>nginx/1.26.0 (Ubuntu)</center>\n</body>\n</html>";
+    let mut ex = error_exchange("ex_0195d1a2fee1nginx", 413, page, vec![]);
+    if let Some(response) = ex.response.as_mut() {
+        for header in &mut response.headers {
+            if header.name == "content-type" {
+                header.value = "text/html".into();
+            }
+        }
+    }
+    let text = content_text(&ex);
+    assert!(text.contains("client_max_body_size"), "{text}");
+    let mut pane = shown(&ex);
+    insta::assert_snapshot!("html_proxy_page_413", draw(&mut pane, 66, 19).backend());
+}
+
+#[test]
+fn snapshot_account_state() {
+    let ex = error_exchange(
+        "ex_0195d1a2fee1disabl",
+        400,
+        r#"{"type":"error","error":{"type":"invalid_request_error","message":"This organization has been disabled."},"request_id":"req_011CXF1SZ3S3oXChsdxhoUwV"}"#,
+        vec![],
+    );
+    let text = content_text(&ex);
+    assert!(text.contains("account state, not a request bug"), "{text}");
+    let mut pane = shown(&ex);
+    insta::assert_snapshot!("account_disabled_400", draw(&mut pane, 66, 19).backend());
+}
+
+/// The Body tab's text for `ex`, unwrapped.
+fn content_text(ex: &Exchange) -> String {
+    let mut pane = shown(ex);
+    let backend = draw(&mut pane, 400, 40);
+    let buffer = backend.backend().buffer().clone();
+    (0..buffer.area.height)
+        .map(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
 fn snapshot_rate_limited() {
     let mut pane = shown(&rate_limited_exchange());
     insta::assert_snapshot!("rate_limited_429", draw(&mut pane, 66, 22).backend());
