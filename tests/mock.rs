@@ -587,7 +587,9 @@ fn lint_message(body: &Value, endpoint: lint::Endpoint) -> String {
     let options = lint::LintOptions {
         endpoint,
         anthropic_version: Some("2023-06-01".into()),
-    };
+        ..lint::LintOptions::default()
+    }
+    .with_betas([]);
     lint::first_error(&lint::validate(body, &options))
         .expect("lint finds an error")
         .api_message()
@@ -613,6 +615,11 @@ async fn invalid_requests_get_lints_first_error_in_the_apis_words() {
             "frequency_penalty: Extra inputs are not permitted",
         ),
         (
+            json!({"model": MODEL, "max_tokens": 10, "context_management": {"edits": []},
+                   "messages": [{"role": "user", "content": "hi"}]}),
+            "context_management: Extra inputs are not permitted",
+        ),
+        (
             json!({"model": MODEL, "max_tokens": 100_000,
                    "messages": [{"role": "user", "content": "hi"}]}),
             "max_tokens: 100000 > 64000",
@@ -630,6 +637,22 @@ async fn invalid_requests_get_lints_first_error_in_the_apis_words() {
         assert_eq!(message, lint_message(&body, lint::Endpoint::Messages));
         assert_rate_limit_headers(&answer);
     }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_beta_field_is_accepted_with_its_anthropic_beta() {
+    let server = start("default").await;
+    let body = json!({"model": MODEL, "max_tokens": 10, "context_management": {"edits": []},
+                      "messages": [{"role": "user", "content": "hi"}]});
+    let url = format!("{}/v1/messages", server.base_url());
+    let request = authed(client().post(url))
+        .header(
+            "anthropic-beta",
+            "claude-code-20250219,context-management-2025-06-27",
+        )
+        .json(&body);
+    assert_eq!(send(request).await.status, 200);
     server.shutdown().await;
 }
 

@@ -14,6 +14,11 @@ pub struct BetaField {
     pub betas: &'static [&'static str],
     /// The feature, in words.
     pub feature: &'static str,
+    /// The API refuses the field without the value on every model, so lint
+    /// can say so before sending. `container` and `output_config` are also
+    /// accepted without one (code execution's GA tool, GA effort and
+    /// structured outputs): only a refusal names their beta.
+    pub lint: bool,
 }
 
 /// What Claude Code and the SDKs send behind betas (ANTHROPIC.md, the
@@ -23,26 +28,31 @@ pub const BETA_FIELDS: &[BetaField] = &[
         field: "context_management",
         betas: &["context-management-2025-06-27"],
         feature: "context editing",
+        lint: true,
     },
     BetaField {
         field: "defer_loading",
         betas: &["advanced-tool-use-2025-11-20"],
         feature: "tool search (deferred tools)",
+        lint: true,
     },
     BetaField {
         field: "mcp_servers",
         betas: &["mcp-client-2025-11-20", "mcp-client-2025-04-04"],
         feature: "the MCP connector",
+        lint: true,
     },
     BetaField {
         field: "container",
         betas: &["code-execution-2025-08-25", "skills-2025-10-02"],
         feature: "code-execution and skills containers",
+        lint: false,
     },
     BetaField {
         field: "output_config",
         betas: &["effort-2025-11-24"],
         feature: "effort control",
+        lint: false,
     },
 ];
 

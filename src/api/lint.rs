@@ -140,6 +140,41 @@ pub struct LintOptions {
     /// The `anthropic-version` header that goes with the body, when known.
     /// `2026-10-21` removed `temperature`, `top_p` and `top_k`.
     pub anthropic_version: Option<String>,
+    /// The `anthropic-beta` values that go with the body, or `None` when
+    /// the headers are not known (`claudetui lint FILE`): a beta-gated
+    /// field without its value is then a warning, not an error.
+    pub anthropic_beta: Option<Vec<String>>,
+    /// The day end-of-life dates are compared with; `None` is today (UTC).
+    pub today: Option<chrono::NaiveDate>,
+}
+
+impl LintOptions {
+    /// The options for a body sent to `endpoint` with `headers`: their
+    /// `anthropic-version` and every `anthropic-beta` value.
+    pub fn for_request(endpoint: Endpoint, headers: &[crate::api::types::Header]) -> LintOptions {
+        use crate::api::types::{header_value, header_values};
+        LintOptions {
+            endpoint,
+            anthropic_version: header_value(headers, "anthropic-version").map(str::to_owned),
+            ..LintOptions::default()
+        }
+        .with_betas(header_values(headers, "anthropic-beta"))
+    }
+
+    /// The values of `anthropic-beta` headers (comma separated, any number
+    /// of headers), as the options for a request that carries them.
+    pub fn with_betas<'a>(mut self, headers: impl IntoIterator<Item = &'a str>) -> Self {
+        self.anthropic_beta = Some(
+            headers
+                .into_iter()
+                .flat_map(|value| value.split(','))
+                .map(str::trim)
+                .filter(|beta| !beta.is_empty())
+                .map(str::to_string)
+                .collect(),
+        );
+        self
+    }
 }
 
 /// Where and why a body is not JSON.

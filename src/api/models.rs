@@ -9,6 +9,8 @@
 //! platform.claude.com. A fact that could not be checked against either is
 //! marked `// unverified` on its row.
 
+use chrono::NaiveDate;
+
 /// How a model treats the sampling parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sampling {
@@ -106,6 +108,26 @@ impl ModelSpec {
     /// A dated snapshot id (`…-20250929`) rather than an alias.
     pub fn is_snapshot(&self) -> bool {
         has_date_suffix(self.id)
+    }
+
+    /// The end-of-life date, read from the SDK's wording.
+    pub fn end_of_life(&self) -> Option<NaiveDate> {
+        self.retires.and_then(parse_sdk_date)
+    }
+
+    /// Where the model stands on `today`. A deprecated id is retired from
+    /// its end-of-life date on (the API answers 404 from that day), so
+    /// the table does not go stale the day a date passes.
+    pub fn lifecycle_on(&self, today: NaiveDate) -> Lifecycle {
+        match (self.lifecycle, self.end_of_life()) {
+            (Lifecycle::Deprecated, Some(eol)) if today >= eol => Lifecycle::Retired,
+            (lifecycle, _) => lifecycle,
+        }
+    }
+
+    /// [`ModelSpec::lifecycle_on`] for today (UTC, as the API's dates are).
+    pub fn lifecycle_today(&self) -> Lifecycle {
+        self.lifecycle_on(chrono::Utc::now().date_naive())
     }
 
     const fn alias_of(mut self, snapshot: &'static str) -> Self {
@@ -434,6 +456,14 @@ pub fn all() -> &'static [ModelSpec] {
     MODELS
 }
 
+/// `November 30th, 2026` → 2026-11-30.
+fn parse_sdk_date(text: &str) -> Option<NaiveDate> {
+    let mut words = text.split_whitespace();
+    let (month, day, year) = (words.next()?, words.next()?, words.next()?);
+    let day: String = day.chars().take_while(char::is_ascii_digit).collect();
+    NaiveDate::parse_from_str(&format!("{month} {day} {year}"), "%B %d %Y").ok()
+}
+
 pub fn lookup(id: &str) -> Option<&'static ModelSpec> {
     all().iter().find(|m| m.id == id)
 }
@@ -658,6 +688,25 @@ mod tests {
             assert_eq!(lookup(id).and_then(|m| m.retires), Some(date), "{id}");
         }
         assert_eq!(lookup("claude-sonnet-4-6").and_then(|m| m.retires), None);
+    }
+
+    #[test]
+    fn every_end_of_life_date_reads_and_a_passed_one_retires_the_model() {
+        for model in all().iter().filter(|m| m.retires.is_some()) {
+            assert!(model.end_of_life().is_some(), "{}", model.id);
+        }
+        let sonnet = lookup("claude-sonnet-4-5").unwrap();
+        let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+        assert_eq!(sonnet.end_of_life(), Some(day("2026-11-30")));
+        assert_eq!(
+            sonnet.lifecycle_on(day("2026-11-29")),
+            Lifecycle::Deprecated
+        );
+        assert_eq!(sonnet.lifecycle_on(day("2026-11-30")), Lifecycle::Retired);
+        let active = lookup("claude-sonnet-4-6").unwrap();
+        assert_eq!(active.lifecycle_on(day("2030-01-01")), Lifecycle::Active);
+        let retired = lookup("claude-sonnet-4-20250514").unwrap();
+        assert_eq!(retired.lifecycle_on(day("2020-01-01")), Lifecycle::Retired);
     }
 
     #[test]

@@ -402,6 +402,14 @@ pub fn header_value<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
         .map(|h| h.value.as_str())
 }
 
+/// Every value of a header, in the order sent.
+pub fn header_values<'a>(headers: &'a [Header], name: &str) -> impl Iterator<Item = &'a str> {
+    headers
+        .iter()
+        .filter(move |h| h.name.eq_ignore_ascii_case(name))
+        .map(|h| h.value.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

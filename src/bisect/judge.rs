@@ -9,7 +9,7 @@ use crate::api::lint::{self, LintOptions, Problem};
 use crate::exchange::{Exchange, Outcome};
 
 use super::changes::{self, Change};
-use super::request::{BisectRequest, VERSION_HEADER};
+use super::request::BisectRequest;
 
 /// What one request of the search did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -106,14 +106,13 @@ pub fn lint_errors(request: &BisectRequest) -> Vec<Problem> {
     if !request.method.eq_ignore_ascii_case("POST") {
         return Vec::new();
     }
-    let options = LintOptions {
-        endpoint,
-        anthropic_version: request.header(VERSION_HEADER).map(str::to_owned),
-    };
-    lint::validate(&request.body, &options)
-        .into_iter()
-        .filter(Problem::is_error)
-        .collect()
+    lint::validate(
+        &request.body,
+        &LintOptions::for_request(endpoint, &request.headers),
+    )
+    .into_iter()
+    .filter(Problem::is_error)
+    .collect()
 }
 
 /// The first error a candidate has that the original did not: such a

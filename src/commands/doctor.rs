@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::cli::DoctorArgs;
 use crate::config::{self, Overrides, display_url};
+use crate::doctor::diagnose::{Diagnosis, diagnose};
 use crate::doctor::{
     CheckRun, DoctorInput, DoctorRequest, StepId, StepReport, StepState, implemented,
 };
@@ -54,6 +55,7 @@ pub async fn run(
     let header = Header {
         profile: input.profile.name.clone(),
         base_url: display_url(&input.profile.base_url.value),
+        latest_failure: crate::doctor::latest_failure(&input).map(LatestFailure::of),
     };
     let started = Instant::now();
     let reports = run_steps(input, implemented()).await;
@@ -161,6 +163,40 @@ struct Header {
     profile: String,
     /// Password and key-like text masked.
     base_url: String,
+    latest_failure: Option<LatestFailure>,
+}
+
+/// The newest exchange of this profile, when it failed, explained by the
+/// one diagnosis `send`, `history diagnose` and the dashboard show.
+#[derive(Serialize)]
+pub(super) struct LatestFailure {
+    id: String,
+    diagnosis: Diagnosis,
+}
+
+impl LatestFailure {
+    pub(super) fn of(exchange: &Exchange) -> LatestFailure {
+        LatestFailure {
+            id: exchange.id.to_string(),
+            diagnosis: diagnose(exchange),
+        }
+    }
+
+    pub(super) fn to_text(&self) -> String {
+        let mut text = format!(
+            "✗ the latest exchange, {}, failed:
+",
+            self.id
+        );
+        for line in self.diagnosis.to_text().lines() {
+            if line.is_empty() {
+                text.push('\n');
+            } else {
+                text.push_str(&format!("    {}\n", printable(line)));
+            }
+        }
+        text
+    }
 }
 
 /// Counts per state, and the overall word.
@@ -200,6 +236,8 @@ fn summary(reports: &[StepReport]) -> Summary {
 struct JsonReport<'a> {
     profile: &'a str,
     base_url: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    latest_failure: Option<&'a LatestFailure>,
     steps: Vec<JsonStep<'a>>,
     summary: Summary,
     duration_ms: f64,
@@ -221,6 +259,7 @@ fn json_report<'a>(
     JsonReport {
         profile: &header.profile,
         base_url: &header.base_url,
+        latest_failure: header.latest_failure.as_ref(),
         steps: reports
             .iter()
             .map(|report| JsonStep {
@@ -241,6 +280,10 @@ fn text_report(header: &Header, reports: &[StepReport], took: Duration) -> Strin
         printable(&header.profile),
         printable(&header.base_url)
     );
+    if let Some(latest) = &header.latest_failure {
+        text.push('\n');
+        text.push_str(&latest.to_text());
+    }
     for report in reports {
         text.push('\n');
         text.push_str(&format!(
@@ -297,6 +340,7 @@ mod tests {
         Header {
             profile: "default".into(),
             base_url: "http://127.0.0.1:4747".into(),
+            latest_failure: None,
         }
     }
 

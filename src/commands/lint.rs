@@ -40,6 +40,7 @@ pub fn run(
             let options = LintOptions {
                 endpoint: Endpoint::Messages,
                 anthropic_version: Some(args.anthropic_version.clone()),
+                ..LintOptions::default()
             };
             (name, bytes, options)
         }
@@ -83,12 +84,11 @@ fn recorded(
         ))
     })?;
     let request = &exchange.request;
-    let options = LintOptions {
-        endpoint: Endpoint::of_path(request.path()).unwrap_or(Endpoint::Messages),
-        anthropic_version: crate::api::types::header_value(&request.headers, "anthropic-version")
-            .map(str::to_owned)
-            .or_else(|| Some(args.anthropic_version.clone())),
-    };
+    let endpoint = Endpoint::of_path(request.path()).unwrap_or(Endpoint::Messages);
+    let mut options = LintOptions::for_request(endpoint, &request.headers);
+    options
+        .anthropic_version
+        .get_or_insert_with(|| args.anthropic_version.clone());
     Ok(Some((
         format!("{} ({})", exchange.id, request.api_path()),
         request.body.clone().into_bytes(),

@@ -1,7 +1,8 @@
 //! One diagnosis, everywhere: for every failure class, what `send` prints,
-//! what the dashboard's Response pane and status bar show, and what
-//! `history diagnose` prints all carry the same explanation and fix, the
-//! output of [`crate::doctor::diagnose::diagnose`] for that exchange.
+//! what the dashboard's Response pane, status bar, checklist and `d`
+//! overlay show, and what `history diagnose` and `claudetui doctor` print
+//! all carry the same explanation and fix, the output of
+//! [`crate::doctor::diagnose::diagnose`] for that exchange.
 
 use chrono::FixedOffset;
 use ratatui::Terminal;
@@ -69,7 +70,38 @@ fn pane_text(ex: &Exchange) -> String {
     terminal
         .draw(|f| pane.render(f.area(), f.buffer_mut(), &ctx))
         .unwrap();
-    let buffer = terminal.backend().buffer().clone();
+    buffer_text(terminal.backend().buffer())
+}
+
+/// The dashboard after the exchange failed: its status bar, its checklist
+/// pane and its `d` overlay, as text.
+fn dashboard_texts(ex: &Exchange) -> (String, String, String) {
+    let app = failed_app(ex);
+    let status = app
+        .message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
+    let theme = Theme::new(ColorMode::None);
+    let ctx = PaneContext {
+        theme: &theme,
+        focused: true,
+        now: at(0),
+    };
+    let mut checklist = app.checklist;
+    let mut terminal = Terminal::new(TestBackend::new(1000, 30)).unwrap();
+    terminal
+        .draw(|f| checklist.render(f.area(), f.buffer_mut(), &ctx))
+        .unwrap();
+    let overlay = crate::tui::panes::diagnosis::lines(&diagnose(ex), 1000, &ctx)
+        .iter()
+        .map(|line| line.to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    (status, buffer_text(terminal.backend().buffer()), overlay)
+}
+
+fn buffer_text(buffer: &ratatui::buffer::Buffer) -> String {
     (0..buffer.area.height)
         .map(|y| {
             (0..buffer.area.width)
@@ -82,8 +114,13 @@ fn pane_text(ex: &Exchange) -> String {
         .join("\n")
 }
 
-/// The dashboard's status bar after the exchange failed.
-fn status_text(ex: &Exchange) -> String {
+/// `claudetui doctor`'s report of the same exchange as the latest failure.
+fn doctor_text(ex: &Exchange) -> String {
+    super::doctor::LatestFailure::of(ex).to_text()
+}
+
+/// The dashboard right after the exchange failed.
+fn failed_app(ex: &Exchange) -> App {
     let mut app = App::new(
         super::dashboard::demo_profile("http://127.0.0.1:9"),
         true,
@@ -94,7 +131,7 @@ fn status_text(ex: &Exchange) -> String {
         FixedOffset::east_opt(0).unwrap(),
     );
     crate::tui::update::update(&mut app, Msg::engine(Event::Failed(Box::new(ex.clone()))));
-    app.message.map(|m| m.text).unwrap_or_default()
+    app
 }
 
 #[test]
@@ -104,12 +141,15 @@ fn every_failure_class_is_explained_the_same_everywhere() {
         let diagnosis = diagnose(&ex);
         let send = super::send::failure_lines(&ex).join("\n");
         let pane = pane_text(&ex);
-        let status = status_text(&ex);
+        let (status, checklist, overlay) = dashboard_texts(&ex);
         let history = diagnosis.to_text();
+        let doctor = doctor_text(&ex);
         for (place, text) in [
             ("send", &send),
             ("the Response pane", &pane),
             ("history diagnose", &history),
+            ("the d overlay", &overlay),
+            ("claudetui doctor", &doctor),
         ] {
             assert!(
                 text.contains(&diagnosis.fix),
@@ -131,5 +171,12 @@ fn every_failure_class_is_explained_the_same_everywhere() {
             status.contains(&diagnosis.fix),
             "{kind:?}: the status bar's fix differs: {status}"
         );
+        // The checklist has a line for each: the headline and the fix.
+        for (what, words) in [("headline", &diagnosis.headline), ("fix", &diagnosis.fix)] {
+            assert!(
+                checklist.contains(words.as_str()),
+                "{kind:?}: the checklist's {what} differs:\n{checklist}"
+            );
+        }
     }
 }

@@ -159,11 +159,7 @@ pub fn lint_recorded(request: &RecordedRequest) -> Vec<Problem> {
     let Ok(body) = lint::parse_json(&request.body) else {
         return Vec::new();
     };
-    let options = LintOptions {
-        endpoint,
-        anthropic_version: header_value(&request.headers, "anthropic-version").map(str::to_owned),
-    };
-    lint::validate(&body, &options)
+    lint::validate(&body, &LintOptions::for_request(endpoint, &request.headers))
 }
 
 fn lint_endpoint(request: &RecordedRequest) -> Option<Endpoint> {

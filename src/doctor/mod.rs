@@ -255,6 +255,16 @@ pub struct DoctorRequest {
     pub body: String,
 }
 
+/// The exchange the doctor explains before its steps: the newest one sent
+/// with this profile to its base URL, when it failed. Its explanation is
+/// [`diagnose::diagnose`]'s, as everywhere else.
+pub fn latest_failure(input: &DoctorInput) -> Option<&Exchange> {
+    history::relevant(input)
+        .into_iter()
+        .next()
+        .filter(|e| e.outcome.failure().is_some())
+}
+
 impl DoctorInput {
     fn config_file(&self) -> &PathBuf {
         &self.paths.config_file

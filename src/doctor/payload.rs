@@ -123,7 +123,8 @@ fn lint_body(input: &DoctorInput, payload: &Payload, v: &mut Verdict) -> Option<
     let options = LintOptions {
         anthropic_version: Some(input.profile.anthropic_version.value.clone()),
         ..LintOptions::default()
-    };
+    }
+    .with_betas(input.profile.anthropic_beta.iter().map(String::as_str));
     let problems = lint::validate(&body, &options);
     let errors = problems.iter().filter(|p| p.is_error()).count();
     for problem in &problems {

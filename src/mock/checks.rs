@@ -14,12 +14,20 @@ pub fn parse_body(text: &str) -> Result<Value, ApiFailure> {
 }
 
 /// The first error lint finds in a body for `endpoint`, sent with the
-/// `anthropic-version` header `version`, as the API answers it.
-pub fn validate(body: &Value, endpoint: Endpoint, version: &str) -> Result<(), ApiFailure> {
+/// `anthropic-version` header `version` and the `anthropic-beta` values
+/// `betas`, as the API answers it.
+pub fn validate(
+    body: &Value,
+    endpoint: Endpoint,
+    version: &str,
+    betas: &[&str],
+) -> Result<(), ApiFailure> {
     let options = LintOptions {
         endpoint,
         anthropic_version: Some(version.to_owned()),
-    };
+        ..LintOptions::default()
+    }
+    .with_betas(betas.iter().copied());
     match lint::first_error(&lint::validate(body, &options)) {
         Some(problem) => Err(ApiFailure::status(problem.status, problem.api_message())),
         None => Ok(()),

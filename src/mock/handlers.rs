@@ -66,7 +66,7 @@ async fn message_reply(
 ) -> Result<Response, ApiFailure> {
     let (body, version) = read_checked_body(state, headers, body).await?;
     gateway_rules(&state.scenario, headers, &body)?;
-    checks::validate(&body, LintEndpoint::Messages, &version)?;
+    validate(&body, LintEndpoint::Messages, &version, headers)?;
     let request = typed_request(&body)?;
     known_model(&request.model)?;
     let input_tokens = checks::input_tokens(&body);
@@ -126,7 +126,7 @@ async fn count_tokens_reply(
 ) -> Result<Response, ApiFailure> {
     let (body, version) = read_checked_body(state, headers, body).await?;
     gateway_rules(&state.scenario, headers, &body)?;
-    checks::validate(&body, LintEndpoint::CountTokens, &version)?;
+    validate(&body, LintEndpoint::CountTokens, &version, headers)?;
     let model_id = body
         .get("model")
         .and_then(Value::as_str)
@@ -240,12 +240,9 @@ fn check_version(headers: &HeaderMap) -> Result<String, ApiFailure> {
     }
 }
 
-/// The scenario's picky-gateway rules: `anthropic-beta` values and
-/// top-level fields it refuses, answered with the API's wording for an
-/// unknown beta value and an unknown field (the message real users see
-/// when a gateway is behind on betas or strips fields).
-fn gateway_rules(scenario: &Scenario, headers: &HeaderMap, body: &Value) -> Result<(), ApiFailure> {
-    let refused: Vec<String> = headers
+/// Every `anthropic-beta` value, over all headers of that name.
+fn sent_betas(headers: &HeaderMap) -> Vec<String> {
+    headers
         .get_all("anthropic-beta")
         .iter()
         .flat_map(|value| {
@@ -254,6 +251,28 @@ fn gateway_rules(scenario: &Scenario, headers: &HeaderMap, body: &Value) -> Resu
                 .map(|v| v.trim().to_owned())
                 .collect::<Vec<_>>()
         })
+        .collect()
+}
+
+/// The lint checks, with the request's `anthropic-beta` values.
+fn validate(
+    body: &Value,
+    endpoint: LintEndpoint,
+    version: &str,
+    headers: &HeaderMap,
+) -> Result<(), ApiFailure> {
+    let betas = sent_betas(headers);
+    let betas: Vec<&str> = betas.iter().map(String::as_str).collect();
+    checks::validate(body, endpoint, version, &betas)
+}
+
+/// The scenario's picky-gateway rules: `anthropic-beta` values and
+/// top-level fields it refuses, answered with the API's wording for an
+/// unknown beta value and an unknown field (the message real users see
+/// when a gateway is behind on betas or strips fields).
+fn gateway_rules(scenario: &Scenario, headers: &HeaderMap, body: &Value) -> Result<(), ApiFailure> {
+    let refused: Vec<String> = sent_betas(headers)
+        .into_iter()
         .filter(|value| {
             scenario
                 .reject_betas

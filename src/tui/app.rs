@@ -275,7 +275,10 @@ impl App {
         offset: FixedOffset,
     ) -> App {
         // Lint checks against the version that will be sent.
-        composer.set_anthropic_version(Some(profile.anthropic_version.value.clone()));
+        composer.set_profile_headers(
+            Some(profile.anthropic_version.value.clone()),
+            profile.anthropic_beta.clone(),
+        );
         let saved_revision = composer.revision();
         // Warnings from resolving the profile (a plain key in a readable
         // file, a shadowed setting) are the first thing to read.

@@ -76,8 +76,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.profile = *profile;
             // Another key, another set of limits.
             app.limits = super::panes::rate_limits::RateLimitsPane::new();
-            app.composer
-                .set_anthropic_version(Some(app.profile.anthropic_version.value.clone()));
+            app.composer.set_profile_headers(
+                Some(app.profile.anthropic_version.value.clone()),
+                app.profile.anthropic_beta.clone(),
+            );
             effects.push(Effect::FetchModels);
             effects.push(Effect::RunChecks(doctor::implemented().to_vec()));
         }
@@ -496,6 +498,7 @@ fn finished(app: &mut App, exchange: Exchange, effects: &mut Vec<Effect>) {
         return;
     }
     app.in_flight.remove(&exchange.id);
+    app.checklist.set_latest(&exchange);
     match &exchange.outcome {
         Outcome::Ok => app.tell(Tone::Info, done_line(&exchange)),
         Outcome::Cancelled => app.tell(Tone::Warn, format!("{} cancelled", exchange.id)),
@@ -654,6 +657,7 @@ fn act_on(app: &mut App, purpose: Purpose, exchange: &Exchange, effects: &mut Ve
         }
         Purpose::Diagnose => {
             app.response.show(exchange);
+            app.checklist.set_latest(exchange);
             if let Some(failure) = exchange.outcome.failure() {
                 recheck(app, failure.kind, effects);
             }

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use super::{Endpoint, LintOptions, PathSegment, Problem, Severity};
 use crate::api::models::{self, ModelSpec};
 
+mod betas;
 mod limits;
 mod rules;
 mod values;
@@ -122,6 +123,7 @@ pub(super) fn check(body: &Value, options: &LintOptions) -> Vec<Problem> {
     checker.conversation_rules();
     checker.context_rule();
     checker.limit_rules();
+    checker.beta_rules();
     checker.out
 }
 

@@ -165,9 +165,9 @@ fn cases() -> Vec<Case> {
         ),
         error(
             "max_tokens above the model's limit",
-            with(json!({"model": "claude-sonnet-4-5-20250929", "max_tokens": 100000})),
+            with(json!({"model": "claude-haiku-4-5-20251001", "max_tokens": 100000})),
             "max_tokens",
-            "max_tokens: 100000 > 64000, which is the maximum allowed number of output tokens for claude-sonnet-4-5-20250929",
+            "max_tokens: 100000 > 64000, which is the maximum allowed number of output tokens for claude-haiku-4-5-20251001",
         ),
         error(
             "max_tokens above the limit, alias names its snapshot",
@@ -202,13 +202,6 @@ fn cases() -> Vec<Case> {
             404,
             "model",
             "model: claude-sonnet-4-20250514",
-        ),
-        warning(
-            "model deprecated",
-            with(json!({"model": "claude-sonnet-4-5"})),
-            200,
-            "model",
-            "model: The model 'claude-sonnet-4-5' is deprecated and will reach end-of-life on November 30th, 2026.",
         ),
         // Sampling.
         error(
@@ -986,6 +979,129 @@ fn count_tokens_rejects_max_tokens_and_stream() {
         first_error(&missing).map(Problem::api_message).as_deref(),
         Some("model: Field required")
     );
+}
+
+fn on(day: &str) -> LintOptions {
+    LintOptions {
+        today: Some(chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap()),
+        ..LintOptions::default()
+    }
+}
+
+#[test]
+fn a_deprecated_model_warns_until_its_end_of_life_then_is_retired() {
+    let body = with(json!({"model": "claude-sonnet-4-5"}));
+    let before = only_problem(&body, &on("2026-11-29"));
+    assert_eq!(
+        before.api_message(),
+        "model: The model 'claude-sonnet-4-5' is deprecated and will reach end-of-life on November 30th, 2026."
+    );
+    assert_eq!((before.severity, before.status), (Severity::Warning, 200));
+    assert!(
+        before.fix.contains("such as claude-sonnet-"),
+        "{}",
+        before.fix
+    );
+    for day in ["2026-11-30", "2027-06-01"] {
+        let after = only_problem(&body, &on(day));
+        assert_eq!(after.api_message(), "model: claude-sonnet-4-5", "{day}");
+        assert_eq!(after.status, 404);
+        assert!(
+            after
+                .fix
+                .contains("reached end of life on November 30th, 2026")
+                && after.fix.contains("404 not_found_error")
+                && after.fix.contains("such as claude-sonnet-"),
+            "{}",
+            after.fix
+        );
+        assert!(!after.fix.contains("will reach"), "{}", after.fix);
+    }
+    let current = with(json!({"model": "claude-sonnet-4-6"}));
+    assert!(validate(&current, &on("2027-06-01")).is_empty());
+    let listed_retired = with(json!({"model": "claude-sonnet-4-20250514"}));
+    assert_eq!(only_problem(&listed_retired, &on("2020-01-01")).status, 404);
+}
+
+fn with_betas(betas: &[&str]) -> LintOptions {
+    LintOptions::default().with_betas(betas.iter().copied())
+}
+
+#[test]
+fn beta_fields_without_their_header_name_the_header() {
+    let body =
+        with(json!({"context_management": {"edits": [{"type": "clear_thinking_20251015"}]}}));
+    // A file: the headers are unknown, so a warning that names the header.
+    let file = only_problem(&body, &LintOptions::default());
+    assert_eq!(file.severity, Severity::Warning);
+    assert_eq!(file.path, "context_management");
+    assert!(
+        file.message
+            .contains("anthropic-beta: context-management-2025-06-27"),
+        "{}",
+        file.message
+    );
+    assert!(
+        file.fix.contains("Extra inputs are not permitted"),
+        "{}",
+        file.fix
+    );
+    // Headers known and the beta missing: the API's own 400.
+    for sent in [&[][..], &["files-api-2025-04-14"][..]] {
+        let exact = only_problem(&body, &with_betas(sent));
+        assert_eq!(exact.severity, Severity::Error, "{sent:?}");
+        assert_eq!(
+            exact.api_message(),
+            "context_management: Extra inputs are not permitted"
+        );
+        assert!(
+            exact.fix.contains("context-management-2025-06-27") && exact.fix.contains("gateway"),
+            "{}",
+            exact.fix
+        );
+        assert!(
+            !exact.fix.contains("typo") && !exact.fix.contains("does not know"),
+            "{}",
+            exact.fix
+        );
+    }
+    // Sent (in a list, with spaces): clean.
+    let sent =
+        LintOptions::default().with_betas(["claude-code-20250219, context-management-2025-06-27"]);
+    assert!(validate(&body, &sent).is_empty());
+}
+
+#[test]
+fn beta_fields_inside_tools_and_the_ga_ones() {
+    let mut tool = weather_tool();
+    tool["name"] = json!("get_time");
+    tool["defer_loading"] = json!(true);
+    let body = with(json!({"tools": [weather_tool(), tool]}));
+    let missing = only_problem(&body, &with_betas(&["context-management-2025-06-27"]));
+    assert_eq!(
+        missing.api_message(),
+        "tools.1.defer_loading: Extra inputs are not permitted"
+    );
+    assert!(
+        missing.fix.contains("advanced-tool-use-2025-11-20"),
+        "{}",
+        missing.fix
+    );
+    assert!(validate(&body, &with_betas(&["advanced-tool-use-2025-11-20"])).is_empty());
+    let mcp = with(
+        json!({"mcp_servers": [{"type": "url", "url": "https://example.com/sse", "name": "x"}]}),
+    );
+    assert!(validate(&mcp, &with_betas(&["mcp-client-2025-04-04"])).is_empty());
+    assert_eq!(only_problem(&mcp, &with_betas(&[])).path, "mcp_servers");
+    // Accepted without a beta on the GA API: never flagged before sending.
+    let ga = with(json!({"output_config": {"effort": "high"}, "container": "container_011"}));
+    assert!(
+        validate(&ga, &with_betas(&[])).is_empty(),
+        "{:#?}",
+        validate(&ga, &with_betas(&[]))
+    );
+    // null is the same as absent.
+    assert!(validate(&with(json!({"context_management": null})), &with_betas(&[])).is_empty());
 }
 
 #[test]

@@ -291,43 +291,56 @@ fn field_problem(path: &str, detail: &str) -> Option<Decoded> {
 
 /// pydantic's `Input should be …`: a range, a type or a set of values.
 fn input_should_be(path: &str, rest: &str) -> Decoded {
-    let (summary, words) = if let Some(n) = rest.strip_prefix("less than or equal to ") {
+    // The API's 0–1 temperature is OpenAI's 0–2 halved: say so, it is the
+    // usual reason for a 1.5.
+    let scale = if path == "temperature" {
+        " (the Messages API's range is 0 to 1, not OpenAI's 0 to 2)"
+    } else {
+        ""
+    };
+    let (summary, words, fix) = if let Some(n) = rest.strip_prefix("less than or equal to ") {
         (
             format!("{path} is above its maximum of {n}"),
-            format!("`{path}` may be at most {n}."),
+            format!("`{path}` may be at most {n}{scale}."),
+            format!("Set {path} to {n} or less."),
         )
     } else if let Some(n) = rest.strip_prefix("greater than or equal to ") {
         (
             format!("{path} is below its minimum of {n}"),
             format!("`{path}` must be at least {n}."),
+            format!("Set {path} to {n} or more."),
         )
     } else if let Some(n) = rest.strip_prefix("less than ") {
         (
             format!("{path} is not below {n}"),
             format!("`{path}` must be less than {n}."),
+            format!("Set {path} below {n}."),
         )
     } else if let Some(n) = rest.strip_prefix("greater than ") {
         (
             format!("{path} is not above {n}"),
             format!("`{path}` must be greater than {n}."),
+            format!("Set {path} above {n}."),
         )
     } else if let Some(kind) = rest.strip_prefix("a valid ") {
         let kind = kind.split(',').next().unwrap_or(kind).trim();
         (
             format!("{path} is not a valid {kind}"),
             format!("`{path}` has the wrong type: the API expects a valid {kind} there."),
+            format!("Send {path} as a {kind} (check the JSON type: quotes, a number, a list)."),
         )
     } else {
         (
             format!("{path} is not an allowed value"),
             format!("`{path}` must be {rest}."),
+            format!("Set {path} to one of the allowed values: {rest}."),
         )
     };
     Decoded {
         path: None,
         summary,
         words: vec![words],
-        fix: None,
+        fix: Some(fix),
     }
 }
 

@@ -459,7 +459,8 @@ fn model_not_found(d: &mut Draft) {
         ));
         return;
     }
-    if let Some(spec) = models::lookup(&model).filter(|s| s.lifecycle == Lifecycle::Retired) {
+    if let Some(spec) = models::lookup(&model).filter(|s| s.lifecycle_today() == Lifecycle::Retired)
+    {
         let since = spec
             .retires
             .map(|date| format!(" (end of life {date})"))

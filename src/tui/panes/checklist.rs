@@ -12,7 +12,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Widget, Wrap};
 
 use super::PaneContext;
+use crate::doctor::diagnose::{Diagnosis, diagnose};
 use crate::doctor::{StepId, StepReport, StepState, implemented};
+use crate::exchange::Exchange;
 use crate::tui::keymap::Action;
 
 /// The key that jumps here (`FocusChecklist`), shown in the title.
@@ -31,6 +33,9 @@ pub struct ChecklistPane {
     /// First row shown when the list is taller than the pane.
     offset: usize,
     attention: bool,
+    /// The latest exchange's diagnosis, while it is a failure: the
+    /// checklist opens with it (the same words as the Response pane).
+    failure: Option<Diagnosis>,
 }
 
 impl Default for ChecklistPane {
@@ -43,6 +48,7 @@ impl Default for ChecklistPane {
             selected: 0,
             offset: 0,
             attention: false,
+            failure: None,
         }
     }
 }
@@ -76,6 +82,12 @@ impl ChecklistPane {
 
     pub fn attention(&self) -> bool {
         self.attention
+    }
+
+    /// Follows the latest finished (or diagnosed) exchange: a failure is
+    /// explained at the top of the pane until one finishes without failing.
+    pub fn set_latest(&mut self, exchange: &Exchange) {
+        self.failure = exchange.outcome.failure().map(|_| diagnose(exchange));
     }
 
     pub fn selected(&self) -> Option<&StepReport> {
@@ -112,9 +124,15 @@ impl ChecklistPane {
 
     pub fn render(&mut self, area: Rect, buf: &mut Buffer, ctx: &PaneContext) {
         let block = self.block(ctx);
-        let inner = block.inner(area);
+        let mut inner = block.inner(area);
         block.render(area, buf);
         if inner.is_empty() || self.rows.is_empty() {
+            return;
+        }
+        let used = self.render_failure(inner, buf, ctx);
+        inner.y += used;
+        inner.height -= used;
+        if inner.is_empty() {
             return;
         }
         // The rows scroll rather than crowd out the selected step's
@@ -183,6 +201,30 @@ impl ChecklistPane {
                 .wrap(Wrap { trim: false })
                 .render(details, buf);
         }
+    }
+
+    /// The latest failure's headline and fix, one line each (the `d`
+    /// overlay has the rest); only the headline when the pane is short,
+    /// nothing when it is tiny. Returns the lines used.
+    fn render_failure(&self, inner: Rect, buf: &mut Buffer, ctx: &PaneContext) -> u16 {
+        let Some(diagnosis) = &self.failure else {
+            return 0;
+        };
+        let width = inner.width as usize;
+        let lines = match inner.height {
+            0..=4 => return 0,
+            5..=8 => 1,
+            _ => 2,
+        };
+        // The id is left out: the headline needs the room more, and the
+        // Response pane and History name the exchange.
+        let (headline, _) = fit(&format!("✗ {}", diagnosis.headline), width);
+        buf.set_stringn(inner.x, inner.y, headline, width, ctx.theme.error);
+        if lines == 2 {
+            let (fix, _) = fit(&format!("  Fix: {}", diagnosis.fix), width);
+            buf.set_stringn(inner.x, inner.y + 1, fix, width, ctx.theme.base);
+        }
+        lines
     }
 
     /// `↓ 5 more (j/k)` when steps are scrolled out of the list.
@@ -492,6 +534,44 @@ mod tests {
         let terminal = draw(&mut pane, &Theme::default(), 54, 20);
         assert!(text(&terminal).contains("refused: Nothing accepted"));
         insta::assert_snapshot!("mixed_tall", terminal.backend());
+    }
+
+    #[test]
+    fn the_latest_failure_opens_the_pane_until_an_exchange_succeeds() {
+        use crate::api::errors::{Failure, FailureKind};
+        let mut failed = crate::test_support::exchange(7, "claude-sonnet-4-6", Some(400));
+        failed.outcome = crate::exchange::Outcome::Failed(Failure {
+            status: Some(400),
+            ..Failure::transport(
+                FailureKind::BadRequest,
+                "temperature: Input should be less than or equal to 1",
+            )
+        });
+        let mut pane = mixed();
+        pane.set_latest(&failed);
+        let diagnosis = diagnose(&failed);
+        let terminal = draw(&mut pane, &Theme::default(), 54, 14);
+        let shown = text(&terminal);
+        let first = shown.lines().nth(1).unwrap();
+        assert!(first.contains("✗ 400 bad-request: temperature"), "{shown}");
+        assert!(shown.contains("  Fix: "), "{shown}");
+        assert!(
+            diagnosis.fix.starts_with("Set temperature"),
+            "{}",
+            diagnosis.fix
+        );
+        insta::assert_snapshot!("latest_failure", terminal.backend());
+        // Short: the headline only; tiny: the steps only.
+        let short = text(&draw(&mut pane, &Theme::default(), 54, 8));
+        assert!(
+            short.contains("✗ 400") && !short.contains("  Fix: "),
+            "{short}"
+        );
+        let tiny = text(&draw(&mut pane, &Theme::default(), 54, 5));
+        assert!(!tiny.contains("✗ 400"), "{tiny}");
+        let ok = crate::test_support::exchange(8, "claude-sonnet-4-6", Some(200));
+        pane.set_latest(&ok);
+        assert!(!text(&draw(&mut pane, &Theme::default(), 54, 14)).contains("✗ 400"));
     }
 
     #[test]

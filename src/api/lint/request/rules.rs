@@ -28,30 +28,39 @@ impl Checker<'_> {
     pub(super) fn model_rules(&mut self) {
         let Some(id) = self.model_id() else { return };
         let at = top("model");
-        match self.model {
-            None => {
-                let fix = unknown_model_fix(id);
-                self.warning(&at, 404, id, fix);
-            }
-            Some(spec) if spec.lifecycle == Lifecycle::Retired => {
-                let when = spec.retires.map_or(String::new(), |d| format!(" on {d}"));
+        let Some(spec) = self.model else {
+            let fix = unknown_model_fix(id);
+            self.warning(&at, 404, id, fix);
+            return;
+        };
+        let today = self
+            .options
+            .today
+            .unwrap_or_else(|| chrono::Utc::now().date_naive());
+        match (spec.lifecycle_on(today), spec.retires) {
+            (Lifecycle::Retired, date) => {
+                let when = date.map_or(String::new(), |d| format!(" on {d}"));
                 let fix = format!(
-                    "{id} was retired{when}; requests to it fail. Move to a current model such as {}.",
+                    "{id} reached end of life{when}: the API answers 404 not_found_error for it. Move to a current model such as {}.",
                     successor(spec)
                 );
                 self.warning(&at, 404, id, fix);
-            }
-            Some(spec) => {
-                if let (Lifecycle::Deprecated, Some(date)) = (spec.lifecycle, spec.retires) {
-                    self.warning(
-                        &at,
-                        200,
-                        format!("The model '{id}' is deprecated and will reach end-of-life on {date}."),
-                        format!("Please migrate to a newer model, such as {}. See https://docs.claude.com/en/docs/about-claude/model-deprecations.", successor(spec)),
-                    );
+                // Past its date but still served somewhere (Bedrock, Vertex,
+                // a proxy's cache, the embedded server): its limit holds.
+                if spec.lifecycle != Lifecycle::Retired {
+                    self.output_limit(spec);
                 }
+            }
+            (Lifecycle::Deprecated, Some(date)) => {
+                self.warning(
+                    &at,
+                    200,
+                    format!("The model '{id}' is deprecated and will reach end-of-life on {date}."),
+                    format!("Please migrate to a newer model, such as {}. See https://docs.claude.com/en/docs/about-claude/model-deprecations.", successor(spec)),
+                );
                 self.output_limit(spec);
             }
+            _ => self.output_limit(spec),
         }
     }
 

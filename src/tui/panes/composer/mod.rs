@@ -33,7 +33,7 @@ use serde_json::Value;
 use crate::api::lint::{
     self, JsonSyntaxError, LintOptions, PathSegment, Problem, Severity, TextPosition,
 };
-use crate::api::types::{Header, header_value};
+use crate::api::types::{Header, header_value, header_values};
 use crate::store::redact::redact_text;
 use crate::tui::keymap::Action;
 use crate::tui::samples;
@@ -133,6 +133,8 @@ pub struct ComposerPane {
     models: Vec<String>,
     /// The profile's `anthropic-version`, for lint (an extra header wins).
     anthropic_version: Option<String>,
+    /// The profile's `anthropic-beta` values, for lint.
+    profile_betas: Vec<String>,
     analysis: OnceCell<Analysis>,
     /// The fields of the last body that parsed, shown (dimmed) while the
     /// JSON is broken.
@@ -163,6 +165,7 @@ impl ComposerPane {
             picker: None,
             models: Vec::new(),
             anthropic_version: None,
+            profile_betas: Vec::new(),
             analysis: OnceCell::new(),
             last_fields: QuickFields::default(),
             notice: None,
@@ -210,11 +213,14 @@ impl ComposerPane {
         self.models = ids;
     }
 
-    /// The active profile's `anthropic-version`, so lint judges the body as
-    /// the API will (`2026-10-21` removed the sampling fields). An
-    /// `anthropic-version` line in the extra headers takes precedence.
-    pub fn set_anthropic_version(&mut self, version: Option<String>) {
+    /// The active profile's `anthropic-version` and `anthropic-beta`
+    /// values, so lint judges the body as the API will (`2026-10-21`
+    /// removed the sampling fields; `context_management` needs its beta).
+    /// An `anthropic-version` line in the extra headers takes precedence;
+    /// `anthropic-beta` lines there add to the profile's.
+    pub fn set_profile_headers(&mut self, version: Option<String>, betas: Vec<String>) {
         self.anthropic_version = version;
+        self.profile_betas = betas;
         self.touch();
     }
 
@@ -450,6 +456,12 @@ impl ComposerPane {
                 .or_else(|| self.anthropic_version.clone()),
             ..LintOptions::default()
         }
+        .with_betas(
+            self.profile_betas
+                .iter()
+                .map(String::as_str)
+                .chain(header_values(&extra, "anthropic-beta")),
+        )
     }
 
     /// The analysis of the current body, computed now if an edit dropped it.
