@@ -170,15 +170,31 @@ fn lint_endpoint(request: &RecordedRequest) -> Option<Endpoint> {
 }
 
 /// The lint error that names what the API rejected: the same message
-/// word for word, else the same field path.
-pub fn matching_problem<'a>(failure: &Failure, problems: &'a [Problem]) -> Option<&'a Problem> {
+/// word for word, else the same field path, else — when the server's
+/// words were not understood (`loose`) — one inside that path or around
+/// it (the API says `messages`, lint `messages.1.content`).
+pub fn matching_problem<'a>(
+    failure: &Failure,
+    problems: &'a [Problem],
+    loose: bool,
+) -> Option<&'a Problem> {
     let errors = || problems.iter().filter(|p| p.is_error());
-    errors()
-        .find(|p| p.api_message() == failure.message)
+    let by_message = errors().find(|p| p.api_message() == failure.message);
+    let path = failure.field_path.as_deref();
+    by_message
+        .or_else(|| errors().find(|p| Some(p.path.as_str()) == path))
         .or_else(|| {
-            let path = failure.field_path.as_deref()?;
-            errors().find(|p| p.path == path)
+            let path = path.filter(|_| loose)?;
+            errors().find(|p| inside(&p.path, path) || inside(path, &p.path))
         })
+}
+
+/// `messages.1.content` is inside `messages`; `messages10` is not.
+fn inside(path: &str, outer: &str) -> bool {
+    !outer.is_empty()
+        && path
+            .strip_prefix(outer)
+            .is_some_and(|rest| rest.starts_with('.'))
 }
 
 /// A diagnosis in the making: the failure, and what has been found so far.

@@ -172,7 +172,17 @@ fn bad_request(d: &mut Draft) {
         show_image_format(d, path.as_deref());
     }
     let problems = lint_recorded(&d.exchange.request);
-    let matched = matching_problem(d.failure, &problems);
+    // Too terse to name a field or a rule (a gateway's "Invalid request"):
+    // the rule the body breaks is the best explanation there is.
+    let terse = path.is_none() && decoded.fix.is_none();
+    let matched = matching_problem(d.failure, &problems, decoded.fix.is_none())
+        .or_else(|| lint::first_error(&problems).filter(|_| terse));
+    if terse && let Some(problem) = matched {
+        d.explain(format!(
+            "The server's words do not say which rule was broken; offline lint of the request as sent finds: {}",
+            problem.api_message()
+        ));
+    }
     show_value_sent(d, path.as_deref(), matched.map(|p| p.location.as_slice()));
     match matched {
         Some(problem) => {

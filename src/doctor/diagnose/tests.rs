@@ -537,3 +537,70 @@ fn lint_runs_only_on_messages_posts() {
     req.url = "https://api.anthropic.com/v1/models".into();
     assert!(lint_recorded(&req).is_empty());
 }
+
+/// Bodies that break one rule the composer knows, each with a terse 400
+/// a server might answer (a gateway's `Invalid request`, the API's own
+/// words naming only the field or `messages`).
+fn rule_breakers() -> Vec<(&'static str, serde_json::Value)> {
+    use serde_json::json;
+    let user = |t: &str| json!({"role": "user", "content": t});
+    vec![
+        (
+            "temperature and top_p",
+            json!({"model": "claude-sonnet-4-6", "max_tokens": 64, "temperature": 0.5, "top_p": 0.9, "messages": [user("Hi")]}),
+        ),
+        (
+            "thinking budget over max_tokens",
+            json!({"model": "claude-haiku-4-5", "max_tokens": 2000, "thinking": {"type": "enabled", "budget_tokens": 4000}, "messages": [user("Hi")]}),
+        ),
+        (
+            "tool_use without tool_result",
+            json!({"model": "claude-sonnet-4-6", "max_tokens": 64, "messages": [user("Weather?"), {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_01A", "name": "get_weather", "input": {}}]}, user("and?")]}),
+        ),
+        (
+            "trailing whitespace in a prefill",
+            json!({"model": "claude-haiku-4-5", "max_tokens": 64, "messages": [user("Hi"), {"role": "assistant", "content": "Sure, "}]}),
+        ),
+        (
+            "OpenAI tool_calls",
+            json!({"model": "claude-sonnet-4-6", "max_tokens": 64, "messages": [user("Hi"), {"role": "assistant", "content": "x", "tool_calls": []}, user("Hi")]}),
+        ),
+        (
+            "OpenAI image_url block",
+            json!({"model": "claude-sonnet-4-6", "max_tokens": 64, "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}]}]}),
+        ),
+        (
+            "system message first",
+            json!({"model": "claude-sonnet-4-6", "max_tokens": 64, "messages": [{"role": "system", "content": "Be brief."}, user("Hi")]}),
+        ),
+        (
+            "empty content",
+            json!({"model": "claude-sonnet-4-6", "max_tokens": 64, "messages": [user("")]}),
+        ),
+    ]
+}
+
+#[test]
+fn a_terse_400_gets_lints_fix_for_the_rule_the_body_breaks() {
+    for (rule, body) in rule_breakers() {
+        let text = body.to_string();
+        let problems = lint_recorded(&request(&text));
+        let lint = lint::first_error(&problems)
+            .unwrap_or_else(|| panic!("{rule}: lint finds nothing: {problems:#?}"));
+        let field = lint.path.split('.').next().unwrap_or_default().to_owned();
+        let mut messages = vec![lint.api_message(), "Invalid request".to_owned()];
+        if !field.is_empty() {
+            messages.push(format!("{field}: invalid value"));
+        }
+        for message in messages {
+            let ex = http(
+                400,
+                &envelope("invalid_request_error", &message),
+                &[],
+                &text,
+            );
+            let d = diagnose(&ex);
+            assert_eq!(d.fix, lint.fix, "{rule}, server said {message:?}: {d:#?}");
+        }
+    }
+}
