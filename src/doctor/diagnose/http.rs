@@ -127,6 +127,9 @@ fn mid_stream(d: &mut Draft) {
 }
 
 fn bad_request(d: &mut Draft) {
+    if content_filtered(d) {
+        return;
+    }
     let decoded = decode::bad_request(&d.failure.message);
     d.summary = decoded.summary.clone();
     for words in &decoded.words {
@@ -208,6 +211,22 @@ fn bad_request(d: &mut Draft) {
             d.fix = decoded.fix.or_else(|| json_hint(d));
         }
     }
+}
+
+/// "Output blocked by content filtering policy": a 400 about the reply,
+/// not the request (Anthropic's help centre: the filter keeps Claude from
+/// reproducing existing material verbatim).
+fn content_filtered(d: &mut Draft) -> bool {
+    let lower = d.failure.message.to_ascii_lowercase();
+    if !lower.contains("content filtering policy") {
+        return false;
+    }
+    d.explanation.clear();
+    d.summary = "the reply was blocked by the API's content filtering".into();
+    d.explain("This is not a problem with the request's fields: the API started answering and its content filter blocked the output. The filter guards against reproducing existing material word for word (long passages of published text, licences, large verbatim code).");
+    d.explain("Sending the same request again usually fails the same way, since the same conversation leads to the same output.");
+    d.fix = Some("Rephrase or split the task so the reply need not quote existing material (ask for a summary or original code instead of a copy), or drop the part of the conversation that asks for it; if ordinary work keeps being blocked, send the request-id to Anthropic support.".into());
+    true
 }
 
 /// What the image's bytes really are, when the body holds them at `path`
