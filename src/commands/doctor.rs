@@ -188,7 +188,13 @@ impl LatestFailure {
 ",
             self.id
         );
-        for line in self.diagnosis.to_text().lines() {
+        // The doctor runs every step anyway: no "steps to run" line.
+        let shown = self.diagnosis.to_text();
+        let shown = shown
+            .split("\nchecklist steps to run")
+            .next()
+            .unwrap_or_default();
+        for line in shown.trim_end().lines() {
             if line.is_empty() {
                 text.push('\n');
             } else {
@@ -342,6 +348,43 @@ mod tests {
             base_url: "http://127.0.0.1:4747".into(),
             latest_failure: None,
         }
+    }
+
+    #[test]
+    fn the_latest_failure_never_shows_a_key_even_when_the_server_echoes_it() {
+        use crate::api::errors::{Failure, FailureKind};
+        let key = "sk-ant-api03-DoctorLatestFailureLeak0123456789abcdefghijklmnopQRST";
+        let mut ex = crate::test_support::exchange(3, "claude-sonnet-4-6", Some(401));
+        let echoed = format!(
+            r#"{{"type":"error","error":{{"type":"authentication_error","message":"invalid x-api-key {key}"}}}}"#
+        );
+        ex.outcome = crate::exchange::Outcome::Failed(Failure {
+            status: Some(401),
+            ..Failure::transport(
+                FailureKind::Authentication,
+                format!("invalid x-api-key {key}"),
+            )
+        });
+        if let Some(response) = ex.response.as_mut() {
+            response.body = echoed;
+        }
+        let latest = LatestFailure::of(&ex);
+        let header = Header {
+            latest_failure: Some(latest),
+            ..header()
+        };
+        let text = text_report(&header, &[], Duration::from_millis(1));
+        let json =
+            serde_json::to_string(&json_report(&header, &[], Duration::from_millis(1))).unwrap();
+        for shown in [&text, &json] {
+            assert!(
+                shown.contains("the latest exchange") || shown.contains("latest_failure"),
+                "{shown}"
+            );
+            assert!(!shown.contains("DoctorLatestFailureLeak"), "{shown}");
+        }
+        assert!(text.contains("401 auth"), "{text}");
+        assert!(!text.contains("checklist steps to run"), "{text}");
     }
 
     #[test]

@@ -133,6 +133,25 @@ mod tests {
     }
 
     #[test]
+    fn the_latest_failure_is_the_newest_exchange_when_it_failed() {
+        let mut input = input("sk-ant-api03-HistoryTestKey-0123456789abcdefghijklmn-ABCD");
+        let refused = exchange("/v1/messages", 429, "{}", &[], 30);
+        let ok = exchange("/v1/messages", 200, "{}", &[], 5);
+        let mut elsewhere = exchange("/v1/messages", 500, "{}", &[], 1);
+        elsewhere.request.url = "https://api.example.testing/v1/messages".into();
+        input.recent = vec![elsewhere.clone(), refused.clone()];
+        assert_eq!(
+            crate::doctor::latest_failure(&input).map(|e| &e.id),
+            Some(&refused.id)
+        );
+        // Fixed since: nothing to explain.
+        input.recent = vec![ok, refused];
+        assert!(crate::doctor::latest_failure(&input).is_none());
+        input.recent = vec![elsewhere];
+        assert!(crate::doctor::latest_failure(&input).is_none());
+    }
+
+    #[test]
     fn ages_and_waits_read_naturally() {
         let t = now();
         assert_eq!(ago(t - chrono::Duration::seconds(42), t), "42 s");
