@@ -58,6 +58,11 @@ fn whole_message(message: &str) -> Option<Decoded> {
         return Some(prompt_too_long(rest.trim()));
     }
     let lower = message.to_ascii_lowercase();
+    if lower.contains("roles must alternate")
+        || lower.contains("must alternate between user and assistant")
+    {
+        return Some(roles_alternate(message));
+    }
     if lower.contains("temperature and top_p cannot both be specified") {
         return Some(Decoded {
             path: Some("temperature".into()),
@@ -287,6 +292,26 @@ fn field_problem(path: &str, detail: &str) -> Option<Decoded> {
         ));
     }
     None
+}
+
+/// `messages: roles must alternate between "user" and "assistant", but
+/// found multiple "user" roles in a row`, or Bedrock's `A conversation must
+/// alternate between user and assistant roles`.
+fn roles_alternate(message: &str) -> Decoded {
+    let twice = ["user", "assistant"]
+        .into_iter()
+        .find(|role| message.contains(&format!("multiple \"{role}\" roles")));
+    let summary = match twice {
+        Some(role) => format!("two {role} messages in a row"),
+        None => "the roles do not alternate".into(),
+    };
+    Decoded {
+        path: Some("messages".into()),
+        summary,
+        words: vec!["This backend requires messages to alternate between user and assistant, and the conversation has two of the same role in a row (often a retry or a tool result appended as its own user message after another one). Today's Anthropic API merges such a pair; Bedrock, many gateways and older API versions refuse it.".into()],
+        // Lint stays quiet on such pairs: the Anthropic API accepts them.
+        fix: Some("Merge consecutive messages of the same role into one (their content blocks in one list), or add the missing turn between them; a tool_result goes at the start of the user message right after the assistant's tool_use.".into()),
+    }
 }
 
 /// pydantic's `Input should be …`: a range, a type or a set of values.
