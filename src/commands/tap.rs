@@ -45,9 +45,9 @@ pub async fn run(
         let env = child_env(&tap, ctx.env.get("NO_PROXY"));
         super::tap_child::run(&args.command, &env, err).await?
     };
-    let (tally, running_for) = (tap.tally(), tap.running_for());
+    let running_for = tap.running_for();
     let (url, upstream) = (tap.base_url(), tap.upstream());
-    tap.shutdown().await;
+    let tally = tap.shutdown().await;
     let _ = writeln!(
         err,
         "\n{}",

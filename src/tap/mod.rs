@@ -295,9 +295,11 @@ impl TapServer {
     }
 
     /// Stops accepting (the port is free at once), ends the relays still
-    /// running (each recorded as cancelled), then writes what they
-    /// recorded.
-    pub async fn shutdown(mut self) {
+    /// running (each recorded as cancelled), writes what they recorded,
+    /// and returns the final tally. A relay counts its exchange only after
+    /// the client has its last byte, so a tally taken before this can miss
+    /// the one a client that just exited was sent.
+    pub async fn shutdown(mut self) -> Tally {
         let _ = self.stop.send(true);
         self.shared.stopping.cancel();
         if let Some(mut task) = self.task.take()
@@ -315,6 +317,7 @@ impl TapServer {
             tracing::warn!("tap: a relay outlived the shutdown grace; abandoning it");
         }
         self.flush().await;
+        self.tally()
     }
 }
 

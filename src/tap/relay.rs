@@ -247,7 +247,16 @@ async fn pump(
     recorder: &mut Recorder,
 ) {
     let idle = shared.header_timeout;
+    // With a Content-Length, hyper ends the client's response at the last
+    // byte, so the client can be done (and gone) before the upstream says
+    // end-of-body; stopping at that byte keeps a complete exchange from
+    // being recorded as cancelled.
+    let declared = upstream.content_length();
+    let mut relayed = 0u64;
     loop {
+        if declared.is_some_and(|length| relayed >= length) {
+            return;
+        }
         let chunk = tokio::select! {
             biased;
             _ = body_tx.closed() => {
@@ -268,6 +277,7 @@ async fn pump(
         };
         match chunk {
             Ok(Some(bytes)) => {
+                relayed += bytes.len() as u64;
                 if body_tx.send(Ok(bytes.clone())).await.is_err() {
                     recorder.chunk(&bytes);
                     recorder.cancel();
