@@ -25,6 +25,9 @@ pub enum Gateway {
     OneApi,
     /// An OpenAI-compatible proxy of unknown make.
     OpenAiStyle,
+    /// A relay that nests the API's own envelope inside its error
+    /// (`error.upstream_error`, claude-code-hub and its kin).
+    Relay,
 }
 
 impl Gateway {
@@ -36,6 +39,7 @@ impl Gateway {
             Gateway::OpenRouter => "OpenRouter",
             Gateway::OneApi => "a one-api/new-api gateway",
             Gateway::OpenAiStyle => "an OpenAI-compatible gateway",
+            Gateway::Relay => "a relay",
         }
     }
 }
@@ -235,6 +239,17 @@ fn from_object(value: &Value, headers: &[Header], depth: usize) -> Option<Unwrap
     // The API always says `"type": "error"`; an object without it is a
     // gateway's shape that merely looks alike.
     let typed = value.get("type").and_then(Value::as_str) == Some("error");
+    // A relay's own envelope, even one shaped like the API's, yields to
+    // the API's answer nested inside it.
+    if let Some(inner) = value
+        .get("error")
+        .and_then(|e| nested_api_error(e, headers, depth))
+    {
+        return Some(Unwrapped {
+            gateway: Some(inner.gateway.unwrap_or(Gateway::Relay)),
+            ..inner
+        });
+    }
     let envelope = typed
         .then(|| serde_json::from_value::<ErrorEnvelope>(value.clone()).ok())
         .flatten();
@@ -304,6 +319,19 @@ fn from_object(value: &Value, headers: &[Header], depth: usize) -> Option<Unwrap
     None
 }
 
+/// The API's own envelope kept whole under one of the error's fields
+/// (`{"error":{"type":"request_fail","upstream_error":{"type":"error",…}}}`):
+/// only an inner answer that is the API's counts, so a gateway's own
+/// detail object is not mistaken for it.
+fn nested_api_error(error: &Value, headers: &[Header], depth: usize) -> Option<Unwrapped> {
+    let fields = error.as_object()?;
+    fields
+        .values()
+        .filter(|v| v.is_object() || v.as_str().is_some_and(|t| t.trim_start().starts_with('{')))
+        .filter_map(|v| from_value(v, headers, depth + 1))
+        .find(|inner| inner.api_error)
+}
+
 /// `{"error":{"message", "type", "code"}}`: LiteLLM, one-api, new-api,
 /// Google's `{"error":{"code":404,"message","status":"NOT_FOUND"}}`.
 fn openai_style(error: &Value, headers: &[Header], depth: usize) -> Unwrapped {
@@ -325,7 +353,10 @@ fn openai_style(error: &Value, headers: &[Header], depth: usize) -> Unwrapped {
         )
     }) {
         Gateway::OneApi
-    } else if error.get("metadata").is_some() || message.contains("openrouter.ai") {
+    } else if error.get("metadata").is_some()
+        || message.contains("openrouter.ai")
+        || is_openrouter_auth(message, code)
+    {
         Gateway::OpenRouter
     } else {
         Gateway::OpenAiStyle
@@ -348,6 +379,12 @@ fn openai_style(error: &Value, headers: &[Header], depth: usize) -> Unwrapped {
         request_id: None,
         api_error: false,
     }
+}
+
+/// OpenRouter's own 401s, which carry no metadata: "User not found." (a
+/// deleted or mistyped key) and "No auth credentials found".
+fn is_openrouter_auth(message: &str, code: Option<u16>) -> bool {
+    code == Some(401) && matches!(message, "User not found." | "No auth credentials found")
 }
 
 /// A message that carries the API's error inside its text:
@@ -479,6 +516,20 @@ mod tests {
         assert_eq!(found.error_type.as_deref(), Some("invalid_request_error"));
         assert!(found.message.starts_with("temperature:"), "{found:?}");
         assert_eq!(found.inner_status, Some(400));
+    }
+
+    #[test]
+    fn a_relay_that_nests_the_api_envelope_is_seen_through() {
+        let nested = format!(
+            r#"{{"type":"error","error":{{"type":"request_fail","upstream_error":{INNER}}},"request_id":"req_1"}}"#
+        );
+        let found = unwrap(&nested, &[]).unwrap();
+        assert_eq!(found.gateway, Some(Gateway::Relay));
+        assert!(found.api_error);
+        assert!(found.message.starts_with("temperature:"), "{found:?}");
+        // A gateway's own detail object is not the API's answer.
+        let detail = r#"{"error":{"message":"quota","type":"new_api_error","details":{"a":1}}}"#;
+        assert_eq!(unwrap(detail, &[]).unwrap().gateway, Some(Gateway::OneApi));
     }
 
     #[test]

@@ -447,8 +447,16 @@ fn kind_for_status(
     {
         return FailureKind::Billing;
     }
-    if is_account_disabled(&lower) || lower.contains("is not allowed to use publisher model") {
+    if is_account_disabled(&lower)
+        || lower.contains("is not allowed to use publisher model")
+        || is_claude_code_only(&lower)
+        || (lower.trim_end_matches('.') == "operation not allowed")
+    {
         return FailureKind::Permission;
+    }
+    // The API's overload, sent as a 500 `api_error` by some of its edges.
+    if lower.trim_end_matches('.') == "overloaded" {
+        return FailureKind::Overloaded;
     }
     if lower.contains("budget has been exceeded") || status == 402 {
         return FailureKind::Billing;
@@ -491,6 +499,12 @@ fn names_a_missing_model(lower: &str) -> bool {
         || lower.contains("model identifier is invalid")
         || (lower.contains("for model")
             && (lower.contains("unknown provider") || lower.contains("no provider")))
+}
+
+/// "This credential is only authorized for use with Claude Code": a
+/// subscription token used outside Claude Code.
+pub fn is_claude_code_only(lower: &str) -> bool {
+    lower.contains("only authorized for use with claude code")
 }
 
 /// "This organization has been disabled.", a disabled workspace or key:

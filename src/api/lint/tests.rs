@@ -781,6 +781,15 @@ fn cases() -> Vec<Case> {
             "messages.0.content.0.image.source.base64.data: Image does not match the provided media type image/png",
         ),
         error(
+            "image bytes of no image format",
+            messages(vec![user(json!([image(
+                "image/png",
+                "PCFET0NUWVBFIGh0bWw+"
+            )]))]),
+            "",
+            "messages.0.content.0.image.source.base64.data: Could not process image",
+        ),
+        error(
             "model id with spaces",
             with(json!({"model": "claude-haiku-4-5 "})),
             "model",

@@ -63,6 +63,17 @@ fn whole_message(message: &str) -> Option<Decoded> {
     {
         return Some(roles_alternate(message));
     }
+    if lower.trim_end_matches('.') == "could not process image" {
+        return Some(Decoded {
+            path: Some("messages".into()),
+            summary: "an image in the conversation could not be decoded".into(),
+            words: vec![
+                "The API could not decode one of the image blocks: its bytes are empty, truncated or not an image at all (a 0-byte or corrupt file, an HTML error page saved as .png, a format other than JPEG, PNG, GIF or WebP).".into(),
+                "The block stays in the conversation history, so every later turn that resends the history fails the same way, whatever its new message says.".into(),
+            ],
+            fix: Some("Remove that image from the history (in Claude Code: rewind with Esc Esc to before it, or start a new session), then send a valid JPEG, PNG, GIF or WebP; `claudetui lint` on the body shows each image's real format.".into()),
+        });
+    }
     if lower.contains("temperature and top_p cannot both be specified") {
         return Some(Decoded {
             path: Some("temperature".into()),

@@ -375,6 +375,10 @@ fn authentication(d: &mut Draft) {
         d.evidence("authorization sent", auth);
         d.explain("Both x-api-key and Authorization were sent; when they hold different credentials, the one the server reads may not be the one you expect (ANTHROPIC_API_KEY and ANTHROPIC_AUTH_TOKEN both set?).");
     }
+    if let Some(gateway) = d.failure.gateway.clone().filter(|g| !g.passed_on) {
+        gateway_refused_key(d, &gateway.name);
+        return;
+    }
     d.summary = if api_key.is_none() && bearer.is_none() {
         d.explain("No x-api-key or Authorization header was sent, so no key reached the server.");
         "no key was sent".into()
@@ -392,6 +396,35 @@ fn authentication(d: &mut Draft) {
     };
 }
 
+/// A 401 in a gateway's own words: the key it wants is its own, so the
+/// Claude Console is the wrong place to look.
+fn gateway_refused_key(d: &mut Draft, name: &str) {
+    d.summary = format!(
+        "{name} refused the key it was sent ({})",
+        clip(&d.failure.message, 60)
+    );
+    d.explanation.clear();
+    let openrouter = name == "OpenRouter";
+    let bedrock = name == "AWS Bedrock";
+    let meaning = if openrouter && d.failure.message.starts_with("User not found") {
+        "OpenRouter could not match the key to an account: it was deleted or regenerated, or the value sent is not the key (quotes, spaces or a newline around it in a .env file)."
+    } else if bedrock {
+        "Bedrock checks the AWS credentials the request was signed with (access key, secret and session token from the environment, AWS_PROFILE or SSO), not an Anthropic key: they are expired, invalid, or not the ones you meant."
+    } else {
+        "The key is the gateway's own credential, not an Anthropic key: it is missing, mistyped, revoked or sent in a header the gateway does not read."
+    };
+    d.explain(format!("{name} answered, not the Anthropic API. {meaning}"));
+    d.fix = Some(if openrouter {
+        "Create or copy a key at openrouter.ai/settings/keys (it starts with sk-or-) and set it without quotes or spaces; an Anthropic key does not work with OpenRouter.".into()
+    } else if bedrock {
+        "Refresh the AWS credentials (aws sso login --profile NAME, or new keys), check `aws sts get-caller-identity` with the same environment, and if an SSO profile is ignored, export its credentials (aws configure export-credentials --format env).".into()
+    } else {
+        format!(
+            "Use a key issued by {name}, without quotes or spaces, in the header it reads (ask its admin which)."
+        )
+    });
+}
+
 fn permission(d: &mut Draft) {
     if crate::api::errors::is_account_disabled(&d.failure.message.to_ascii_lowercase()) {
         d.summary = format!("the account is disabled ({})", clip(&d.failure.message, 60));
@@ -402,11 +435,26 @@ fn permission(d: &mut Draft) {
         d.show_header("anthropic-organization-id");
         return;
     }
+    let lower = d.failure.message.to_ascii_lowercase();
+    if crate::api::errors::is_claude_code_only(&lower) {
+        d.summary = "a Claude Code subscription token used outside Claude Code".into();
+        d.explanation.clear();
+        d.explain("The credential is a Claude Pro/Max login token (sk-ant-oat…), which Anthropic allows only for Claude Code itself. It is valid, and nothing in the request is wrong: it is not allowed for this program's requests, despite the 400.");
+        d.fix = Some("Give this program a Console API key (sk-ant-api…, sent as x-api-key) instead of the Claude Code login token, or do the work through Claude Code.".into());
+        return;
+    }
+    if lower.trim_end_matches('.') == "operation not allowed" {
+        d.summary =
+            "the cloud account may not use the model service (Operation not allowed)".into();
+        d.explanation.clear();
+        d.explain("Bedrock answers \"Operation not allowed\" when AWS has restricted the account's use of Bedrock (often a new account awaiting verification): every model invocation fails, the console playground too. The request and its IAM permissions are not the cause.");
+        d.fix = Some("Open a case with AWS Support to verify the account and lift the Bedrock restriction, or call from an account that is not restricted.".into());
+        return;
+    }
     d.summary = format!(
         "the key may not use this resource ({})",
         clip(&d.failure.message, 60)
     );
-    let lower = d.failure.message.to_ascii_lowercase();
     if lower.contains("publisher model") {
         d.explain("On Google Vertex AI a Claude model must be enabled for the Google Cloud project in Model Garden (and offered in the region) before the project may call it.");
         d.fix = Some("Enable the model for the project in Vertex AI Model Garden (accept Anthropic's terms there), or call it from a project and region that has it.".into());
@@ -629,7 +677,7 @@ fn extra_usage(d: &mut Draft) -> bool {
 }
 
 fn rate_limited(d: &mut Draft) {
-    if extra_usage(d) {
+    if extra_usage(d) || limited_on_the_api_side(d) {
         return;
     }
     let snapshot = d.exchange.rate_limits.clone();
@@ -691,6 +739,31 @@ fn rate_limited(d: &mut Draft) {
     });
 }
 
+/// A 429 from the API itself that names no limit and carries none of the
+/// rate-limit headers the API sends when one of the caller's own limits is
+/// hit ("Rate limited"): Anthropic shedding load, which Claude Code words
+/// "Server is temporarily limiting requests (not your usage limit)".
+fn limited_on_the_api_side(d: &mut Draft) -> bool {
+    let any_limit_header = d.exchange.response.as_ref().is_some_and(|r| {
+        r.headers.iter().any(|h| {
+            h.name
+                .to_ascii_lowercase()
+                .starts_with("anthropic-ratelimit")
+        })
+    });
+    let names_a_limit = limit_named_in(&d.failure.message).is_some()
+        || d.failure.message.to_ascii_lowercase().contains("limit ");
+    if !from_the_api(d) || d.failure.gateway.is_some() || any_limit_header || names_a_limit {
+        return false;
+    }
+    d.summary = "the API is temporarily limiting requests (not your usage limit)".into();
+    d.explain("The 429 names no limit and carries none of the anthropic-ratelimit-* headers the API sends when one of your own limits is hit, so it is most likely Anthropic temporarily limiting requests on its side (shedding load in a capacity crunch), not your rate or usage limit. Claude Code words it \"Server is temporarily limiting requests (not your usage limit)\". (A gateway that strips headers can look the same.)");
+    d.explain(SDK_RETRIES);
+    retry_headers(d);
+    d.fix = Some("Nothing in the request or the account needs changing: wait a little and retry (the SDKs and Claude Code retry on their own), and check status.anthropic.com if it persists.".into());
+    true
+}
+
 /// One row per rate-limit header family the response carried, its three
 /// headers side by side: `anthropic-ratelimit-requests-*` →
 /// `limit 50 · remaining 0 · reset 2026-11-25T09:30:30Z`.
@@ -739,6 +812,15 @@ fn retry_fix(d: &mut Draft, kind: FailureKind) {
     } else {
         kind.fix().to_owned()
     };
+    // Bedrock's and Vertex's capacity is the cloud's, not Anthropic's.
+    let status_page = match d.failure.gateway.as_ref().map(|g| g.name.as_str()) {
+        Some("AWS Bedrock") => Some("the AWS Health Dashboard for the region"),
+        Some("Google Vertex AI") => Some("status.cloud.google.com"),
+        _ => None,
+    };
+    if let Some(page) = status_page {
+        fix = fix.replace("status.anthropic.com", page);
+    }
     if d.failure.mid_stream {
         fix.push_str(" A stream that fails part-way must be sent again from the start.");
     }
@@ -751,7 +833,12 @@ fn overloaded(d: &mut Draft) {
     } else {
         "the API is overloaded".into()
     };
-    d.explain("Overloaded means the API as a whole is short of capacity right now; nothing is wrong with the request, the key or its rate limits.");
+    match d.failure.gateway.as_ref().map(|g| g.name.clone()) {
+        Some(cloud) if cloud == "AWS Bedrock" || cloud == "Google Vertex AI" => d.explain(format!(
+            "{cloud} is short of capacity for this model in this region right now; nothing is wrong with the request or the credentials. Fewer requests at once, or a cross-region inference profile, helps."
+        )),
+        _ => d.explain("Overloaded means the API as a whole is short of capacity right now; nothing is wrong with the request, the key or its rate limits."),
+    }
     if !d.failure.mid_stream {
         d.explain(SDK_RETRIES);
     }

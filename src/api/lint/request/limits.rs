@@ -117,6 +117,17 @@ impl Checker<'_> {
         }
         let declared = source.get("media_type").and_then(Value::as_str);
         let real = crate::api::images::sniff_base64(data);
+        if real.is_none() && bytes <= MAX_IMAGE_BYTES {
+            // No signature of the four formats the API decodes: an empty
+            // or corrupt file, or an HTML page saved as .png.
+            self.error_at(
+                &At::default(),
+                &data_at,
+                format!("{api_path}.data: Could not process image"),
+                "Its first bytes are no JPEG, PNG, GIF or WebP (an empty or corrupt file, or a page saved under an image name): send a real image, or drop the block.",
+            );
+            return;
+        }
         if let (Some(declared), Some(real)) = (declared, real)
             && declared != real
         {
