@@ -3,6 +3,7 @@
 //! embedded server, the store and the panes.
 
 pub mod betas;
+pub mod claude_code;
 pub mod envelope;
 pub mod errors;
 pub mod images;
