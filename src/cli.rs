@@ -380,6 +380,12 @@ pub struct DoctorArgs {
     /// when ~/.claude.json or a settings file exists).
     #[arg(long)]
     pub claude_code: bool,
+
+    /// Contact nothing but the configured base URL (and the proxy on the
+    /// way to it): Claude Code's first-start probes of api.anthropic.com and
+    /// platform.claude.com are not made.
+    #[arg(long)]
+    pub offline: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -210,18 +210,27 @@ fn a_failing_start_up_probe_is_err_bad_request_naming_the_host_and_the_fix() {
     );
     assert!(fix.contains("HTTPS_PROXY"), "{fix}");
 
-    // Once onboarding is complete, the same answer is not in the way.
+    // Once onboarding is complete, Claude Code contacts neither host, and
+    // neither does the step: a listener standing in for both sees nothing.
     homes.write(".claude.json", r#"{"hasCompletedOnboarding": true}"#);
+    let watch = TcpListener::bind("127.0.0.1:0").unwrap();
+    watch.set_nonblocking(true).unwrap();
+    let at = watch.local_addr().unwrap();
     let hosts = ProbeOverride {
-        api_hello: format!("{}/api/hello", fx.base_url),
-        oauth_hello: format!("{}/v1/oauth/hello", fx.base_url),
+        api_hello: format!("http://{at}/api/hello"),
+        oauth_hello: format!("http://{at}/v1/oauth/hello"),
     };
     let r = run(
         &fx,
         &input(&fx, &homes, &gateway_shell(&fx.base_url), hosts),
     );
     assert_eq!(r.state, StepState::Pass, "{r:#?}");
-    assert!(has(&r, "not in the way now"), "{r:#?}");
+    assert!(has(&r, "were not contacted"), "{r:#?}");
+    assert_eq!(
+        watch.accept().map(|_| ()).unwrap_err().kind(),
+        std::io::ErrorKind::WouldBlock,
+        "a first-start probe was made"
+    );
 }
 
 #[test]
@@ -395,15 +404,21 @@ fn a_gateway_that_refuses_only_claude_codes_shape_is_told_apart_from_curl() {
         &input(&fx, &homes, &gateway_shell(&gateway), to_mock(&fx)),
     );
     assert_eq!(r.state, StepState::Fail, "{r:#?}");
-    assert!(
-        r.finding
-            .contains("refuses what Claude Code sends but accepts what curl sends"),
-        "{}",
-        r.finding
-    );
-    assert!(r.finding.contains("Unexpected value(s)"), "{}", r.finding);
+    for needle in [
+        "refuses what Claude Code sends with every request: the anthropic-beta value `claude-code-20250219`",
+        "Unexpected value(s)",
+        "without them it is still refused",
+        "what curl sends (POST /v1/messages, no stream, tools or anthropic-beta) is accepted",
+    ] {
+        assert!(r.finding.contains(needle), "{needle}: {}", r.finding);
+    }
     assert!(has(&r, "POST http://"), "{r:#?}");
-    assert!(r.fix.as_deref().unwrap().contains("anthropic-beta header"));
+    let fix = r.fix.as_deref().unwrap();
+    assert!(fix.contains("pass through the ?beta=true query"), "{fix}");
+    assert!(
+        !fix.contains("CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS"),
+        "the setting does not drop claude-code-20250219: {fix}"
+    );
 }
 
 #[test]
@@ -469,6 +484,46 @@ mod picky_gateway {
         format!("http://{addr}")
     }
 
+    /// A gateway behind on betas: it refuses `made-up-beta-2099-01-01`,
+    /// naming it, and answers everything else.
+    pub async fn behind_on_betas() -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = Router::new()
+            .route("/", get(|| async { "gateway" }))
+            .route("/api/hello", get(|| async { r#"{"message":"hello"}"# }))
+            .route("/v1/messages", post(one_beta_refused));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        format!("http://{addr}")
+    }
+
+    async fn one_beta_refused(headers: HeaderMap) -> Response {
+        let betas = headers
+            .get("anthropic-beta")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if betas
+            .split(',')
+            .any(|b| b.trim() == "made-up-beta-2099-01-01")
+        {
+            let body = r#"{"type":"error","error":{"type":"invalid_request_error","message":"Unexpected value(s) `made-up-beta-2099-01-01` for the `anthropic-beta` header"}}"#;
+            return (
+                StatusCode::BAD_REQUEST,
+                [("content-type", "application/json")],
+                body,
+            )
+                .into_response();
+        }
+        ok()
+    }
+
+    fn ok() -> Response {
+        let body = r#"{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-6","content":[{"type":"text","text":"OK"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":5,"output_tokens":1}}"#;
+        (StatusCode::OK, [("content-type", "application/json")], body).into_response()
+    }
+
     async fn messages(uri: Uri, headers: HeaderMap) -> Response {
         if uri.query().is_some() || headers.contains_key("anthropic-beta") {
             let body = r#"{"type":"error","error":{"type":"invalid_request_error","message":"Unexpected value(s) `claude-code-20250219` for the `anthropic-beta` header"}}"#;
@@ -479,7 +534,101 @@ mod picky_gateway {
             )
                 .into_response();
         }
-        let body = r#"{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-6","content":[{"type":"text","text":"OK"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":5,"output_tokens":1}}"#;
-        (StatusCode::OK, [("content-type", "application/json")], body).into_response()
+        ok()
     }
+}
+
+/// A Messages request the tap captured from Claude Code, with an
+/// `anthropic-beta` value of its own.
+fn captured_from_claude_code(base: &str, betas: &str) -> claudetui::exchange::Exchange {
+    use claudetui::api::types::Header;
+    use claudetui::exchange::{
+        Client, Exchange, ExchangeId, Outcome, RecordedRequest, Source, Timing,
+    };
+    let user_agent = "claude-cli/2.1.197 (external, cli)";
+    Exchange {
+        id: ExchangeId::new(),
+        started_at: chrono::Utc::now(),
+        profile: "default".into(),
+        request: RecordedRequest {
+            method: "POST".into(),
+            url: format!("{base}/v1/messages?beta=true"),
+            headers: vec![
+                Header::new("x-api-key", "sk-ant-…a1b2"),
+                Header::new("anthropic-version", "2023-06-01"),
+                Header::new("anthropic-beta", betas),
+                Header::new("user-agent", user_agent),
+                Header::new("x-app", "cli"),
+                Header::new("content-type", "application/json"),
+            ],
+            body: serde_json::json!({
+                "model": "claude-sonnet-4-6",
+                "max_tokens": 64000,
+                "stream": true,
+                "messages": [{"role": "user", "content": "captured turn"}],
+            })
+            .to_string(),
+        },
+        response: None,
+        timing: Timing::default(),
+        usage: None,
+        rate_limits: Default::default(),
+        outcome: Outcome::Ok,
+        attempt: 1,
+        retry_of: None,
+        source: Source::Tap,
+        client: Some(Client {
+            user_agent: Some(user_agent.into()),
+            app: Some("cli".into()),
+            session: None,
+        }),
+    }
+}
+
+#[test]
+fn a_captured_claude_code_request_is_replayed_and_the_beta_refused_is_named() {
+    let fx = Fixture::start("default");
+    let homes = Homes::new();
+    homes.write(".claude.json", r#"{"hasCompletedOnboarding": true}"#);
+    let gateway = fx.runtime.block_on(picky_gateway::behind_on_betas());
+    let mut input = input(&fx, &homes, &gateway_shell(&gateway), to_mock(&fx));
+    let capture = captured_from_claude_code(
+        "http://gateway.example",
+        "claude-code-20250219,made-up-beta-2099-01-01",
+    );
+    let id = capture.id.to_string();
+    input.recent = vec![capture];
+    let r = run(&fx, &input);
+    assert_eq!(r.state, StepState::Fail, "{r:#?}");
+    for needle in [
+        "refuses what Claude Code sends with every request: the anthropic-beta value `made-up-beta-2099-01-01`",
+        "without them the same request is accepted",
+    ] {
+        assert!(r.finding.contains(needle), "{needle}: {}", r.finding);
+    }
+    assert!(
+        has(&r, "replayed the request Claude Code sent at") && has(&r, &id),
+        "{r:#?}"
+    );
+    assert!(
+        r.fix.as_deref().unwrap().contains("pass through unchanged"),
+        "{r:#?}"
+    );
+}
+
+#[test]
+fn without_a_capture_the_built_in_shape_of_claude_code_passes_a_faithful_server() {
+    let fx = Fixture::start("default");
+    let homes = Homes::new();
+    homes.write(".claude.json", r#"{"hasCompletedOnboarding": true}"#);
+    let r = run(
+        &fx,
+        &input(&fx, &homes, &gateway_shell(&fx.base_url), to_mock(&fx)),
+    );
+    assert_eq!(r.state, StepState::Pass, "{r:#?}");
+    assert!(
+        has(&r, "shaped like Claude Code's (Claude Code 2.1.197"),
+        "{r:#?}"
+    );
+    assert!(has(&r, "context_management"), "{r:#?}");
 }

@@ -550,3 +550,72 @@ fn a_request_file_is_linted_and_a_missing_one_is_a_usage_error() {
         missing.stderr
     );
 }
+
+/// A home with Claude Code's files only: onboarding done, and the gateway
+/// and key in the env block of `~/.claude/settings.json`.
+fn claude_code_home(fx: &Fixture) {
+    let home = fx.home.path();
+    std::fs::write(
+        home.join(".claude.json"),
+        r#"{"hasCompletedOnboarding": true}"#,
+    )
+    .unwrap();
+    std::fs::create_dir_all(home.join(".claude")).unwrap();
+    std::fs::write(
+        home.join(".claude/settings.json"),
+        format!(
+            r#"{{"env": {{"ANTHROPIC_BASE_URL": "{}", "ANTHROPIC_API_KEY": "{TEST_KEY}"}}}}"#,
+            fx.base_url
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn with_only_claude_codes_files_every_step_judges_its_configuration_and_passes() {
+    let fx = Fixture::start("default");
+    claude_code_home(&fx);
+    let mut command = fx.command(&["doctor", "--step-timeout", "5"]);
+    // The key is only in Claude Code's settings, not the shell.
+    command.env_remove("ANTHROPIC_API_KEY");
+    let run = common::run(command, "");
+    run.assert_no_key();
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let settings = fx.home.path().join(".claude/settings.json");
+    for needle in [
+        "profile `claude-code (Claude Code's configuration)`".to_owned(),
+        format!(
+            "ANTHROPIC_API_KEY in the env block of {}",
+            settings.display()
+        ),
+        "0 fail".to_owned(),
+        "were not contacted".to_owned(),
+        "accepts a request shaped like Claude Code's".to_owned(),
+    ] {
+        assert!(run.stdout.contains(&needle), "{needle}:\n{}", run.stdout);
+    }
+}
+
+#[test]
+fn offline_makes_no_first_start_probe_and_says_so() {
+    let fx = Fixture::start("default");
+    claude_code_home(&fx);
+    // Onboarding not done: without --offline the fixed hosts would be probed.
+    std::fs::write(fx.home.path().join(".claude.json"), "{}").unwrap();
+    let mut command = fx.command(&["doctor", "--offline", "--step-timeout", "5"]);
+    command.env_remove("ANTHROPIC_API_KEY");
+    let run = common::run(command, "");
+    run.assert_no_key();
+    assert!(
+        run.stdout
+            .contains("Claude Code's first-start check was not tried (--offline)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("api.anthropic.com/api/hello →"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.code, 0, "a warning is not a failure:\n{}", run.stdout);
+}

@@ -37,23 +37,32 @@ pub async fn run(
         model: args.model.clone(),
         ..ctx.overrides.clone()
     };
-    let profile = config::resolve_profile(&ctx.paths, &overrides, &ctx.env)?;
+    let claude_code = crate::doctor::ClaudeCodeEnv {
+        requested: args.claude_code,
+        offline: args.offline,
+        ..crate::doctor::ClaudeCodeEnv::from_env(&ctx.env)
+    };
+    let timeout = Duration::from_secs(args.step_timeout);
+    let (profile, judged) = match judged_profile(ctx, args, &claude_code, timeout) {
+        Some(profile) => (profile, " (Claude Code's configuration)"),
+        None => (
+            config::resolve_profile(&ctx.paths, &overrides, &ctx.env)?,
+            "",
+        ),
+    };
     let request = read_request(args, stdin)?;
     let recent = recent_exchanges(ctx, err);
     let input = DoctorInput {
         profile,
         paths: ctx.paths.clone(),
         env: ctx.env.clone(),
-        timeout: Duration::from_secs(args.step_timeout),
-        claude_code: crate::doctor::ClaudeCodeEnv {
-            requested: args.claude_code,
-            ..crate::doctor::ClaudeCodeEnv::from_env(&ctx.env)
-        },
+        timeout,
+        claude_code,
         recent,
         request,
     };
     let header = Header {
-        profile: input.profile.name.clone(),
+        profile: format!("{}{judged}", input.profile.name),
         base_url: display_url(&input.profile.base_url.value),
         latest_failure: crate::doctor::latest_failure(&input).map(LatestFailure::of),
     };
@@ -72,6 +81,30 @@ pub async fn run(
     };
     written?;
     Ok(exit_for(&reports))
+}
+
+/// Claude Code's configuration, when the steps judge it instead of
+/// claudetui's profile: under `--claude-code`, or when Claude Code's files
+/// are the only configuration found (no claudetui config file, no
+/// `--profile`). `--model` still applies.
+fn judged_profile(
+    ctx: &Context,
+    args: &DoctorArgs,
+    claude_code: &crate::doctor::ClaudeCodeEnv,
+    timeout: Duration,
+) -> Option<config::Profile> {
+    let only_claude_code = claude_code.detected()
+        && !ctx.paths.config_file.exists()
+        && ctx.overrides.profile.is_none();
+    if !args.claude_code && !only_claude_code {
+        return None;
+    }
+    let mut profile = crate::doctor::claude_code_profile(&ctx.env, claude_code, timeout)?;
+    if let Some(model) = &args.model {
+        profile.default_model =
+            config::Sourced::new(model.clone(), config::Source::Flag("--model".into()));
+    }
+    Some(profile)
 }
 
 /// `--request FILE` (or `-`), read whole; `None` for the built-in sample.

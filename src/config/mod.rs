@@ -324,6 +324,13 @@ pub enum Source {
     /// The output of `api_key_cmd`; holds the command with anything
     /// key-like masked.
     Command(String),
+    /// A variable of the `env` block of one of Claude Code's settings
+    /// files (`~/.claude/settings.json`, a project's), which Claude Code
+    /// applies over the shell's environment.
+    ClaudeCodeSettings {
+        name: String,
+        path: PathBuf,
+    },
     Default,
 }
 
@@ -336,6 +343,9 @@ impl fmt::Display for Source {
                 write!(f, "profile `{profile}` in {}", path.display())
             }
             Source::Command(command) => write!(f, "api_key_cmd `{command}`"),
+            Source::ClaudeCodeSettings { name, path } => {
+                write!(f, "{name} in the env block of {}", path.display())
+            }
             Source::Default => f.write_str("built-in default"),
         }
     }

@@ -30,10 +30,12 @@ use super::reachability::{host_of, region_fix};
 use super::verdict::Verdict;
 use super::{DoctorInput, StepId, StepReport};
 use replay::{
-    API_HELLO, BETA_MESSAGES_PATH, CLAUDE_CODE_BETAS, OAUTH_HELLO, PLAIN_MESSAGES_PATH, Replay,
+    API_HELLO, BETA_MESSAGES_PATH, OAUTH_HELLO, PLAIN_MESSAGES_PATH, Plan, Replay, Shape,
+    ShapeOrigin,
 };
 use settings::{
-    ClaudeFiles, EnvBlock, FileRead, GLOBAL_CONFIG, Located, ONBOARDING_KEY, Onboarding,
+    ClaudeFiles, EnvBlock, FileRead, GLOBAL_CONFIG, GlobalState, Located, ONBOARDING_KEY,
+    Onboarding,
 };
 use setup::Setup;
 
@@ -55,6 +57,9 @@ pub struct ClaudeCodeEnv {
     /// very moment its connectivity check matters. Otherwise such a run is
     /// skipped.
     pub requested: bool,
+    /// `doctor --offline`: contact nothing but the configured base URL, so
+    /// the first-start probes of the fixed hosts are not made.
+    pub offline: bool,
     /// For tests only: send the two fixed start-up probes to these URLs
     /// instead of api.anthropic.com and platform.claude.com, so no test
     /// reaches the internet. Reports still name the real hosts (and say
@@ -70,6 +75,7 @@ impl ClaudeCodeEnv {
             home: env.non_empty("HOME").map(PathBuf::from),
             project: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
             requested: false,
+            offline: false,
             probe_hosts: None,
         }
     }
@@ -80,6 +86,7 @@ impl ClaudeCodeEnv {
             home: Some(home.into()),
             project: project.into(),
             requested: false,
+            offline: false,
             probe_hosts: None,
         }
     }
@@ -99,6 +106,21 @@ impl ClaudeCodeEnv {
 pub struct ProbeOverride {
     pub api_hello: String,
     pub oauth_hello: String,
+}
+
+/// The configuration Claude Code will use — its settings files' `env`
+/// blocks over `env` — as a profile the other steps can judge, each value
+/// with where it came from. `None` without a home directory.
+pub fn claude_code_profile(
+    env: &Env,
+    cc: &ClaudeCodeEnv,
+    timeout: std::time::Duration,
+) -> Option<crate::config::Profile> {
+    let files = ClaudeFiles::read(cc.home.as_deref()?, &cc.project);
+    let effective = settings::Effective::resolve(env, &files);
+    // The step itself reports what setting up found; here only the result counts.
+    let setup = setup::setup(&effective, timeout, &mut Verdict::default());
+    Some(setup.profile)
 }
 
 pub(super) async fn check(input: &DoctorInput) -> StepReport {
@@ -126,12 +148,26 @@ pub(super) async fn check(input: &DoctorInput) -> StepReport {
     let onboarding = files.onboarding();
     let effective = settings::Effective::resolve(&input.env, &files);
     let setup = setup::setup(&effective, input.timeout, &mut v);
-    let replay = Replay::run(&setup, cc.probe_hosts.as_ref(), input.timeout).await;
+    let plan = Plan {
+        shape: Shape::choose(&setup, &input.recent),
+        startup: !onboarding.is_completed() && !cc.offline,
+        redirect: cc.probe_hosts.as_ref(),
+        timeout: input.timeout,
+    };
+    let replay = Replay::run(&setup, plan).await;
+    let key_response = setup
+        .profile
+        .credential
+        .as_ref()
+        .filter(|c| c.kind == crate::config::CredentialKind::ApiKey)
+        .and_then(|c| files.key_response(c.secret.expose()));
     let judge = Judge {
         setup: &setup,
         replay: &replay,
         onboarding: &onboarding,
         home,
+        offline: cc.offline,
+        key_response,
     };
     let passed = judge.run(&mut v);
     v.report(ID, passed)
@@ -140,7 +176,7 @@ pub(super) async fn check(input: &DoctorInput) -> StepReport {
 fn describe_files(files: &ClaudeFiles, v: &mut Verdict) {
     let global = &files.global;
     match &global.read {
-        FileRead::Read(onboarding) => describe_onboarding(global, onboarding, v),
+        FileRead::Read(state) => describe_onboarding(global, &state.onboarding, v),
         FileRead::Missing => v.evidence(format!(
             "{}: not found — Claude Code has not completed a first start here, so it runs its first-start connectivity check",
             global.path.display()
@@ -156,7 +192,7 @@ fn describe_files(files: &ClaudeFiles, v: &mut Verdict) {
     }
 }
 
-fn describe_onboarding(file: &Located<Onboarding>, onboarding: &Onboarding, v: &mut Verdict) {
+fn describe_onboarding(file: &Located<GlobalState>, onboarding: &Onboarding, v: &mut Verdict) {
     let path = file.path.display();
     match onboarding {
         Onboarding::Completed => v.evidence(format!(
@@ -233,6 +269,10 @@ struct Judge<'a> {
     replay: &'a Replay,
     onboarding: &'a Onboarding,
     home: &'a Path,
+    offline: bool,
+    /// The user's answer at Claude Code's "use this API key?" prompt for
+    /// the key it will use: `Some(false)` declined.
+    key_response: Option<bool>,
 }
 
 impl Judge<'_> {
@@ -242,8 +282,33 @@ impl Judge<'_> {
         if let Some(words) = self.gateway(v) {
             passed.push(words);
         }
+        self.declined_key(v);
         passed.push(self.messages(v));
         passed.join("; ")
+    }
+
+    /// A key the user declined at Claude Code's prompt: whatever the
+    /// gateway says, Claude Code will not use it.
+    fn declined_key(&self, v: &mut Verdict) {
+        let key = self.setup.key_words.as_deref().unwrap_or("the key");
+        let config = self.home.join(GLOBAL_CONFIG);
+        match self.key_response {
+            Some(false) => v.fail(
+                format!(
+                    "Claude Code was told not to use {key}: its last 20 characters are in customApiKeyResponses.rejected in {}, so Claude Code says \"Not logged in · Please run /login\" whatever the gateway answers",
+                    config.display()
+                ),
+                format!(
+                    "Approve the key: in {}, move its entry (the key's last 20 characters) from customApiKeyResponses.rejected to customApiKeyResponses.approved, then start Claude Code again; or use another key.",
+                    config.display()
+                ),
+            ),
+            Some(true) => v.evidence(format!(
+                "{key} is approved in customApiKeyResponses of {}",
+                config.display()
+            )),
+            None => {}
+        }
     }
 
     fn secret(&self) -> Option<&crate::config::Secret> {
@@ -259,7 +324,10 @@ impl Judge<'_> {
     fn startup(&self, v: &mut Verdict) -> String {
         let needed = !self.onboarding.is_completed();
         let replay = self.replay;
-        for sent in [&replay.api_hello, &replay.oauth_hello] {
+        let Some((api_hello, oauth_hello)) = &replay.startup else {
+            return self.startup_not_probed(needed, v);
+        };
+        for sent in [api_hello, oauth_hello] {
             for line in probe::evidence(sent, None) {
                 v.evidence(line);
             }
@@ -286,6 +354,28 @@ impl Judge<'_> {
         } else {
             format!("{ONBOARDING_KEY} is true, so Claude Code makes no first-start check")
         }
+    }
+
+    /// The first-start probes were not made: onboarding is complete (so
+    /// Claude Code makes none), or `--offline`.
+    fn startup_not_probed(&self, needed: bool, v: &mut Verdict) -> String {
+        if !needed {
+            v.evidence(format!(
+                "{API_HELLO} and {OAUTH_HELLO} were not contacted: with {ONBOARDING_KEY} true, Claude Code never contacts them at start"
+            ));
+            return format!("{ONBOARDING_KEY} is true, so Claude Code makes no first-start check");
+        }
+        let offline = if self.offline { " (--offline)" } else { "" };
+        v.warn(
+            format!(
+                "Claude Code's first-start check was not tried{offline}: while {ONBOARDING_KEY} is not true it needs {API_HELLO} and {OAUTH_HELLO} to answer 200, ignoring ANTHROPIC_BASE_URL"
+            ),
+            format!(
+                "Run `claudetui doctor --claude-code` without --offline to check those two hosts, or set \"{ONBOARDING_KEY}\": true in {} so Claude Code skips the check.",
+                self.home.join(GLOBAL_CONFIG).display()
+            ),
+        );
+        "the first-start check was not tried".to_owned()
     }
 
     fn startup_finding(&self, sent: &Sent) -> String {
@@ -443,12 +533,17 @@ impl Judge<'_> {
         for line in probe::evidence(sent, self.secret()) {
             v.evidence(line);
         }
-        v.evidence(format!(
-            "  shaped like Claude Code's: streaming, one tool, anthropic-beta: {}",
-            CLAUDE_CODE_BETAS.join(",")
-        ));
-        if let Some(plain) = &self.replay.plain {
-            for line in probe::evidence(plain, self.secret()) {
+        if let Some(shape) = &self.replay.shape {
+            v.evidence(shape_words(shape));
+        }
+        let later = self
+            .replay
+            .after_culprits
+            .iter()
+            .chain(&self.replay.without_experimental)
+            .chain(&self.replay.plain);
+        for sent in later {
+            for line in probe::evidence(sent, self.secret()) {
                 v.evidence(line);
             }
         }
@@ -463,9 +558,15 @@ impl Judge<'_> {
             return String::new();
         }
         let Some(failure) = sent.failure() else {
-            return format!(
-                "{host} accepts a request shaped like Claude Code's (POST {BETA_MESSAGES_PATH}, streaming, a tool, anthropic-beta)"
-            );
+            let what = match self.replay.shape.as_ref().map(|s| &s.origin) {
+                Some(ShapeOrigin::Captured { id, .. }) => {
+                    format!("the request Claude Code sent ({id}), replayed")
+                }
+                _ => format!(
+                    "a request shaped like Claude Code's (POST {BETA_MESSAGES_PATH}, its betas, tools and fields)"
+                ),
+            };
+            return format!("{host} accepts {what}");
         };
         if sent.transport_failure().is_some() {
             // Said once already when the gateway probes could not connect.
@@ -481,8 +582,85 @@ impl Judge<'_> {
             }
             return String::new();
         }
-        self.refused(sent, failure, &host, v);
+        if !self.replay.culprits.is_empty() {
+            self.culprits_refused(&host, v);
+        } else if self
+            .replay
+            .without_experimental
+            .as_ref()
+            .is_some_and(accepted)
+        {
+            self.experimental_refused(sent, &host, v);
+        } else {
+            self.refused(sent, failure, &host, v);
+        }
         String::new()
+    }
+
+    /// The gateway named parts of Claude Code's request it refuses.
+    fn culprits_refused(&self, host: &str, v: &mut Verdict) {
+        let culprits = &self.replay.culprits;
+        let named: Vec<String> = culprits
+            .iter()
+            .map(|c| {
+                let status = c
+                    .answer
+                    .status
+                    .map(|s| format!("{s}: "))
+                    .unwrap_or_default();
+                format!(
+                    "{} (\"{status}{}\")",
+                    c.part.words(),
+                    probe::scrub(&c.answer.message, self.secret())
+                )
+            })
+            .collect();
+        let plain_ok = self.replay.plain.as_ref().is_some_and(accepted);
+        let mut fix = culprit_fix(culprits.iter().map(|c| &c.part));
+        let after = match self.replay.after_culprits.as_ref() {
+            Some(last) if accepted(last) => {
+                "; without them the same request is accepted".to_owned()
+            }
+            Some(last) if plain_ok => {
+                fix.push_str(" More is refused besides: make the gateway pass through the ?beta=true query, streaming (text/event-stream), tools and every anthropic-beta value Claude Code sends.");
+                format!(
+                    "; without them it is still refused ({}), while what curl sends (POST {PLAIN_MESSAGES_PATH}, no stream, tools or anthropic-beta) is accepted",
+                    answer_words(last, self.secret())
+                )
+            }
+            _ => String::new(),
+        };
+        v.fail(
+            format!(
+                "{host} refuses what Claude Code sends with every request: {}{after}",
+                named.join(" and ")
+            ),
+            fix,
+        );
+    }
+
+    /// Refused with nothing named, accepted without the experimental betas.
+    fn experimental_refused(&self, sent: &Sent, host: &str, v: &mut Verdict) {
+        let answer = answer_words(sent, self.secret());
+        let dropped: Vec<String> = self
+            .replay
+            .shape
+            .iter()
+            .flat_map(|s| s.betas().into_iter().chain(s.extra_fields()))
+            .filter(|name| crate::api::claude_code::dropped_by_setting(name))
+            .collect();
+        v.fail(
+            format!(
+                "{host} refuses Claude Code's request ({answer}), but accepts the one Claude Code sends with {DISABLE}: one of {} is refused",
+                dropped.join(", "),
+                DISABLE = crate::api::claude_code::DISABLE_EXPERIMENTAL_BETAS,
+            ),
+            format!(
+                "Set {} in the env block of {} (Claude Code then leaves those out), or make the gateway pass them through; `claudetui tap -- claude` then `claudetui bisect ID` names the one.",
+                crate::api::claude_code::DISABLE_EXPERIMENTAL_BETAS,
+                self.home.join(settings::SETTINGS).display()
+            ),
+        );
     }
 
     fn gateway_unreachable(&self) -> bool {
@@ -508,8 +686,9 @@ impl Judge<'_> {
                         plain.status().unwrap_or_default()
                     ),
                     format!(
-                        "Make the gateway pass through (or strip) what Claude Code adds to every request: the anthropic-beta header ({}), the ?beta=true query, streaming (text/event-stream) and tools. The server's message above names the part it refuses.",
-                        CLAUDE_CODE_BETAS.join(",")
+                        "Make the gateway pass through (or strip) what Claude Code adds to every request: the anthropic-beta header ({}), the ?beta=true query, streaming (text/event-stream), tools and the fields {}. The server's message above names the part it refuses.",
+                        self.replay.shape.as_ref().map(|s| s.betas().join(",")).unwrap_or_default(),
+                        self.replay.shape.as_ref().map(|s| s.extra_fields().join(", ")).unwrap_or_default(),
                     ),
                 );
                 return;
@@ -571,6 +750,53 @@ impl Judge<'_> {
             ),
         }
     }
+}
+
+fn accepted(sent: &Sent) -> bool {
+    sent.status().is_some_and(|s| (200..300).contains(&s)) && sent.failure().is_none()
+}
+
+/// Where the replayed Messages request came from, for the evidence.
+fn shape_words(shape: &Shape) -> String {
+    match &shape.origin {
+        ShapeOrigin::Captured { id, at, client } => format!(
+            "  replayed the request Claude Code sent at {} UTC ({id}, {client}, captured by the tap): its path, headers, betas and body, max_tokens lowered",
+            at.format("%Y-%m-%d %H:%M:%S")
+        ),
+        ShapeOrigin::BuiltIn => format!(
+            "  shaped like Claude Code's ({} as captured; no capture of yours in history): streaming, a tool, {}, a system entry in messages, anthropic-beta: {}",
+            crate::api::claude_code::CAPTURED_FROM,
+            shape.extra_fields().join(", "),
+            shape.betas().join(",")
+        ),
+    }
+}
+
+/// Allow the parts, or the Claude Code setting that stops sending them.
+fn culprit_fix<'a>(parts: impl Iterator<Item = &'a replay::Part>) -> String {
+    let parts: Vec<&replay::Part> = parts.collect();
+    let words: Vec<String> = parts.iter().map(|p| p.words()).collect();
+    let mut fix = format!(
+        "Make the gateway accept (pass through unchanged) {}.",
+        words.join(" and ")
+    );
+    let dropped: Vec<&str> = parts
+        .iter()
+        .map(|p| p.name())
+        .filter(|n| crate::api::claude_code::dropped_by_setting(n))
+        .collect();
+    if !dropped.is_empty() {
+        let all = if dropped.len() == parts.len() {
+            String::new()
+        } else {
+            format!(" ({} only)", dropped.join(", "))
+        };
+        fix.push_str(&format!(
+            " Or stop Claude Code sending them{all}: set {} in the env block of ~/.claude/settings.json.",
+            crate::api::claude_code::DISABLE_EXPERIMENTAL_BETAS
+        ));
+    }
+    fix
 }
 
 /// The URL a request really went to (a redirected probe's stand-in).

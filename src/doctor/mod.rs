@@ -48,7 +48,7 @@ use crate::api::errors::FailureKind;
 use crate::config::{Env, Paths, Profile};
 use crate::exchange::Exchange;
 
-pub use claude_code::{ClaudeCodeEnv, ProbeOverride, claude_code_detected};
+pub use claude_code::{ClaudeCodeEnv, ProbeOverride, claude_code_detected, claude_code_profile};
 pub use runner::{CheckRun, run_step, spawn_run};
 
 /// Every step of the checklist, in the order the doctor walks them.

@@ -148,6 +148,41 @@ impl Onboarding {
     }
 }
 
+/// What `~/.claude.json` holds that decides how Claude Code starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlobalState {
+    pub onboarding: Onboarding,
+    /// `customApiKeyResponses`: the last 20 characters of each key the
+    /// user answered at Claude Code's "use this API key?" prompt. Held as
+    /// secrets: 20 characters of a key are too many to show.
+    pub approved: Vec<Secret>,
+    pub rejected: Vec<Secret>,
+}
+
+/// How many trailing characters of a key `customApiKeyResponses` keeps.
+pub const KEY_RESPONSE_CHARS: usize = 20;
+
+impl GlobalState {
+    /// The answer the user gave for `key`, if any: `Some(true)` approved,
+    /// `Some(false)` declined.
+    pub fn key_response(&self, key: &str) -> Option<bool> {
+        let tail: String = {
+            let chars: Vec<char> = key.chars().collect();
+            chars[chars.len().saturating_sub(KEY_RESPONSE_CHARS)..]
+                .iter()
+                .collect()
+        };
+        let listed = |list: &[Secret]| list.iter().any(|s| s.expose() == tail);
+        if listed(&self.rejected) {
+            Some(false)
+        } else if listed(&self.approved) {
+            Some(true)
+        } else {
+            None
+        }
+    }
+}
+
 /// The string values of a settings file's `env` block, and what was
 /// wrong with the rest of it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -168,7 +203,7 @@ impl EnvBlock {
 /// Claude Code's three files.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClaudeFiles {
-    pub global: Located<Onboarding>,
+    pub global: Located<GlobalState>,
     pub user: Located<EnvBlock>,
     /// `None` when the project's settings file is the user's (the project
     /// directory is the home directory).
@@ -183,7 +218,7 @@ impl ClaudeFiles {
         let same = same_file(&user, &project_file);
         ClaudeFiles {
             global: Located {
-                read: read_json(&global).map(|v| onboarding(&v)),
+                read: read_json(&global).map(|v| global_state(&v)),
                 path: global,
             },
             user: Located {
@@ -202,8 +237,13 @@ impl ClaudeFiles {
         self.global
             .read
             .read()
-            .cloned()
+            .map(|g| g.onboarding.clone())
             .unwrap_or(Onboarding::NotSet)
+    }
+
+    /// The user's answer for `key` at Claude Code's key prompt.
+    pub fn key_response(&self, key: &str) -> Option<bool> {
+        self.global.read.read().and_then(|g| g.key_response(key))
     }
 }
 
@@ -274,6 +314,24 @@ fn json_kind(value: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
+    }
+}
+
+fn global_state(config: &Value) -> GlobalState {
+    let list = |name: &str| -> Vec<Secret> {
+        config
+            .pointer(&format!("/customApiKeyResponses/{name}"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(Secret::new)
+            .collect()
+    };
+    GlobalState {
+        onboarding: onboarding(config),
+        approved: list("approved"),
+        rejected: list("rejected"),
     }
 }
 

@@ -52,9 +52,15 @@ pub(super) fn setup(effective: &Effective, timeout: Duration, v: &mut Verdict) -
     }
 }
 
-/// The engine's record of a source; only shown through the attribution.
+/// Where a setting came from, as the other doctor steps show it.
 fn source(setting: &Setting) -> Source {
-    Source::Env(setting.name.to_owned())
+    match &setting.origin {
+        Origin::Shell => Source::Env(setting.name.to_owned()),
+        Origin::UserSettings(path) | Origin::ProjectSettings(path) => Source::ClaudeCodeSettings {
+            name: setting.name.to_owned(),
+            path: path.clone(),
+        },
+    }
 }
 
 /// Returns (usable, set).

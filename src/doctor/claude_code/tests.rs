@@ -29,24 +29,38 @@ fn fixed(mut api: Sent, mut oauth: Sent) -> (Sent, Sent) {
 }
 
 fn replay(api: Sent, oauth: Sent) -> Replay {
-    let (api_hello, oauth_hello) = fixed(api, oauth);
     Replay {
-        api_hello,
-        oauth_hello,
+        startup: Some(fixed(api, oauth)),
         gateway: None,
+        shape: None,
         messages: None,
+        culprits: Vec::new(),
+        after_culprits: None,
+        without_experimental: None,
         plain: None,
         redirected: None,
     }
 }
 
 fn judge(setup: &Setup, replay: &Replay, onboarding: Onboarding) -> StepReport {
+    judge_with(setup, replay, onboarding, None, false)
+}
+
+fn judge_with(
+    setup: &Setup,
+    replay: &Replay,
+    onboarding: Onboarding,
+    key_response: Option<bool>,
+    offline: bool,
+) -> StepReport {
     let mut v = Verdict::default();
     let passed = Judge {
         setup,
         replay,
         onboarding: &onboarding,
         home: Path::new("/home/u"),
+        offline,
+        key_response,
     }
     .run(&mut v);
     let report = v.report(ID, passed);
@@ -281,4 +295,104 @@ fn the_programs_defaults_come_from_home_and_the_current_directory() {
     assert_eq!(cc.home.as_deref(), Some(Path::new("/home/someone")));
     assert!(!cc.requested && cc.probe_hosts.is_none());
     assert_eq!(ClaudeCodeEnv::from_env(&Env::default()).home, None);
+}
+
+#[test]
+fn with_onboarding_done_no_probe_is_made_and_the_step_says_why() {
+    let setup = setup_with(&[]);
+    let mut replay = replay(hello_ok(), hello_ok());
+    replay.startup = None;
+    let r = judge(&setup, &replay, Onboarding::Completed);
+    assert_eq!(r.state, StepState::Pass, "{r:#?}");
+    assert!(
+        r.evidence
+            .iter()
+            .any(|e| e.contains("were not contacted") && e.contains("never contacts them")),
+        "{r:#?}"
+    );
+}
+
+#[test]
+fn offline_before_onboarding_warns_that_the_first_start_check_was_not_tried() {
+    let setup = setup_with(&[]);
+    let mut replay = replay(hello_ok(), hello_ok());
+    replay.startup = None;
+    let r = judge_with(&setup, &replay, Onboarding::NotSet, None, true);
+    assert_eq!(r.state, StepState::Warn, "{r:#?}");
+    assert!(r.finding.contains("not tried (--offline)"), "{}", r.finding);
+    assert!(r.finding.contains("api.anthropic.com"), "{}", r.finding);
+}
+
+#[test]
+fn a_declined_key_fails_with_not_logged_in_whatever_the_gateway_says() {
+    let setup = gateway_setup();
+    let mut replay = replay(hello_ok(), hello_ok());
+    replay.messages = Some(answered("POST", "/v1/messages?beta=true", 200, ""));
+    let r = judge_with(&setup, &replay, Onboarding::Completed, Some(false), false);
+    assert_eq!(r.state, StepState::Fail, "{r:#?}");
+    assert!(
+        r.finding.contains("Not logged in · Please run /login"),
+        "{}",
+        r.finding
+    );
+    assert!(r.finding.contains("sk-ant-…MNOP"), "{}", r.finding);
+    assert!(
+        r.finding.contains("customApiKeyResponses.rejected"),
+        "{}",
+        r.finding
+    );
+    assert!(r.fix.unwrap().contains("customApiKeyResponses.approved"));
+    let approved = judge_with(&setup, &replay, Onboarding::Completed, Some(true), false);
+    assert_eq!(approved.state, StepState::Pass, "{approved:#?}");
+}
+
+#[test]
+fn refused_parts_are_each_named_with_the_answer_and_the_setting_that_drops_them() {
+    use super::replay::{Culprit, Part, Refusal};
+    let setup = gateway_setup();
+    let mut replay = replay(hello_ok(), hello_ok());
+    let beta =
+        "Unexpected value(s) `prompt-caching-scope-2026-01-05` for the `anthropic-beta` header";
+    replay.messages = Some(answered(
+        "POST",
+        "/v1/messages?beta=true",
+        400,
+        &envelope("invalid_request_error", beta),
+    ));
+    replay.culprits = vec![
+        Culprit {
+            part: Part::Beta("prompt-caching-scope-2026-01-05".into()),
+            answer: Refusal {
+                status: Some(400),
+                message: beta.into(),
+            },
+        },
+        Culprit {
+            part: Part::Field("context_management".into()),
+            answer: Refusal {
+                status: Some(400),
+                message: "context_management: Extra inputs are not permitted".into(),
+            },
+        },
+    ];
+    replay.after_culprits = Some(answered("POST", "/v1/messages?beta=true", 200, ""));
+    let r = judge(&setup, &replay, Onboarding::Completed);
+    assert_eq!(r.state, StepState::Fail, "{r:#?}");
+    for needle in [
+        "the anthropic-beta value `prompt-caching-scope-2026-01-05`",
+        "the field `context_management`",
+        "Extra inputs are not permitted",
+        "without them the same request is accepted",
+    ] {
+        assert!(r.finding.contains(needle), "{needle}: {}", r.finding);
+    }
+    let fix = r.fix.unwrap();
+    assert!(
+        fix.contains("CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS=1"),
+        "{fix}"
+    );
+    assert!(
+        !fix.contains(" only)"),
+        "both are dropped by the setting: {fix}"
+    );
 }

@@ -28,6 +28,7 @@ fn short_source(source: &Source) -> String {
         Source::Env(name) => format!("env {name}"),
         Source::File { profile, .. } => format!("config profile {profile}"),
         Source::Command(_) => "api_key_cmd".to_string(),
+        Source::ClaudeCodeSettings { name, .. } => format!("Claude Code settings {name}"),
         Source::Default => "built-in".to_string(),
     }
 }
