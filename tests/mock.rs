@@ -6,11 +6,11 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use chrono::DateTime;
-use claudetui::api::lint;
 use claudetui::api::sse::{MessageAssembler, SseEvent, SseParser, StreamEvent};
 use claudetui::api::types::{
     ContentBlock, CountTokensResponse, ErrorEnvelope, MessageResponse, ModelInfo, ModelList,
 };
+use claudetui::api::{claude_code, lint};
 use claudetui::mock::scenario::Scenario;
 use claudetui::mock::{MockConfig, MockError, MockServer, ORGANIZATION_ID};
 use reqwest::header::HeaderMap;
@@ -318,6 +318,51 @@ async fn stop_reasons_follow_max_tokens_and_stop_sequences() {
     server.shutdown().await;
 }
 
+/// `body` sent with Claude Code's own headers to its own path.
+async fn post_as_claude_code(server: &MockServer, body: &Value, betas: &str) -> Answer {
+    let url = format!("{}{}", server.base_url(), claude_code::MESSAGES_PATH);
+    let mut request = authed(client().post(url)).json(body);
+    for (name, value) in claude_code::headers() {
+        let value = if name == "anthropic-beta" {
+            betas.to_owned()
+        } else {
+            value
+        };
+        request = request.header(name, value);
+    }
+    send(request).await
+}
+
+#[tokio::test]
+async fn claude_codes_request_is_answered_in_text_quoting_its_prompt() {
+    let server = start("default").await;
+    let body = claude_code::request_body("claude-opus-4-8", None, "say hi", 2000);
+    let answer = post_as_claude_code(&server, &body, &claude_code::beta_header()).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let message = parse_stream(&answer.body).2.finish().unwrap();
+    assert_eq!(message.stop_reason.as_deref(), Some("end_turn"));
+    assert!(
+        !message
+            .content
+            .iter()
+            .any(|b| matches!(b, ContentBlock::ToolUse { .. })),
+        "the server called a tool nobody asked for: {:?}",
+        message.content
+    );
+    let text = message.text();
+    assert!(text.starts_with("You said: “say hi”."), "{text}");
+    let Some(ContentBlock::Thinking { thinking, .. }) = message.content.first() else {
+        panic!("adaptive thinking comes first: {:?}", message.content);
+    };
+    for shown in [&text, thinking] {
+        assert!(
+            !shown.contains("system-reminder") && !shown.contains("currentDate"),
+            "{shown}"
+        );
+    }
+    server.shutdown().await;
+}
+
 fn weather_tool() -> Value {
     json!({
         "name": "get_weather",
@@ -360,10 +405,8 @@ async fn offered_tools_are_called_with_input_built_from_the_schema() {
     };
     assert!(id.starts_with("toolu_01"), "{id}");
     assert_eq!(name, "get_weather");
-    assert_eq!(
-        input,
-        &json!({"location": "San Francisco, CA", "unit": "celsius"})
-    );
+    // The place comes from the prompt, the rest from this tool's schema.
+    assert_eq!(input, &json!({"location": "Paris", "unit": "celsius"}));
 
     // The tool result comes back: the answer is text that sums it up.
     let follow_up = json!({

@@ -79,7 +79,7 @@ async fn message_reply(
     state
         .pause(state.paced(state.scenario.pacing.first_byte_ms as f64))
         .await;
-    let plan = plan_reply(&request, &state.scenario.name);
+    let plan = plan_reply(&request, &state.scenario);
     let id = ids::message_id();
     if streaming {
         let start = message(&id, &request.model, None, input_tokens, 1);

@@ -59,6 +59,10 @@ const BUILTINS: &[(&str, &str)] = &[
         include_str!("../../assets/scenarios/tight-limits.toml"),
     ),
     ("flaky", include_str!("../../assets/scenarios/flaky.toml")),
+    (
+        "tool-use",
+        include_str!("../../assets/scenarios/tool-use.toml"),
+    ),
 ];
 
 /// Why a scenario could not be loaded.
@@ -96,6 +100,21 @@ pub struct Scenario {
     /// Top-level body fields refused with a 400 `Extra inputs are not
     /// permitted`, as a gateway that does not forward them answers.
     pub reject_fields: Vec<String>,
+    /// When a reply to `tool_choice` auto (or none given) calls a tool.
+    pub auto_tool_calls: AutoToolCalls,
+}
+
+/// Whether a reply with `tool_choice` auto (the default) calls a tool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AutoToolCalls {
+    /// Only a tool the user's prompt asks for by name: an agent really runs
+    /// what is called, so the server never calls one on its own initiative.
+    #[default]
+    WhenNamed,
+    /// Every time tools are offered: the one the prompt names, else the
+    /// first (a turn of tool results is still answered in text).
+    Always,
 }
 
 /// Per-minute budgets of the token-bucket model.
@@ -227,6 +246,7 @@ impl Default for Scenario {
             faults: Vec::new(),
             reject_betas: Vec::new(),
             reject_fields: Vec::new(),
+            auto_tool_calls: AutoToolCalls::WhenNamed,
         }
     }
 }
@@ -326,6 +346,7 @@ struct ScenarioFile {
     reject_betas: Vec<String>,
     #[serde(default)]
     reject_fields: Vec<String>,
+    auto_tool_calls: Option<AutoToolCalls>,
 }
 
 /// One `[[faults]]` table: a trigger (`every`/`offset`, `at` or
@@ -385,6 +406,7 @@ impl ScenarioFile {
             faults,
             reject_betas: self.reject_betas,
             reject_fields: self.reject_fields,
+            auto_tool_calls: self.auto_tool_calls.unwrap_or(base.auto_tool_calls),
         })
     }
 }
@@ -469,6 +491,17 @@ mod tests {
                 "{name} has no description"
             );
             assert!(scenario.describe().starts_with(name));
+        }
+    }
+
+    #[test]
+    fn the_readme_lists_every_builtin() {
+        let readme = include_str!("../../README.md");
+        for name in Scenario::builtin_names() {
+            assert!(
+                readme.contains(&format!("| `{name}` |")),
+                "README.md's scenario table has no row for `{name}`"
+            );
         }
     }
 
