@@ -160,6 +160,43 @@ fn assert_rate_limit_headers(answer: &Answer) {
     }
 }
 
+/// A 429's message names a limit ("… of 1,000 input tokens per minute");
+/// the same response's headers must show that family at 0, with that
+/// limit. Returns the unit named.
+fn assert_429_names_the_exhausted_family(answer: &Answer) -> String {
+    let message = answer.error(429, "rate_limit_error");
+    let wording = format!(
+        "This request would exceed the rate limit for your organization ({ORGANIZATION_ID}) of "
+    );
+    let rest = message
+        .strip_prefix(&wording)
+        .unwrap_or_else(|| panic!("not the API's wording: {message}"));
+    let (number, rest) = rest.split_once(' ').unwrap();
+    let unit = rest
+        .split_once(" per minute. For details")
+        .unwrap_or_else(|| panic!("no unit: {message}"))
+        .0;
+    let family = match unit {
+        "requests" => "anthropic-ratelimit-requests",
+        "input tokens" => "anthropic-ratelimit-input-tokens",
+        "output tokens" => "anthropic-ratelimit-output-tokens",
+        other => panic!("unknown unit `{other}` in {message}"),
+    };
+    let limit: u64 = number.replace(',', "").parse().unwrap();
+    assert_eq!(
+        answer.number(&format!("{family}-limit")),
+        limit,
+        "{message}"
+    );
+    assert_eq!(
+        answer.number(&format!("{family}-remaining")),
+        0,
+        "{message}"
+    );
+    assert_rate_limit_headers(answer);
+    unit.to_owned()
+}
+
 fn assert_common_headers(answer: &Answer) {
     let id = answer.header("request-id").expect("request-id");
     assert!(id.starts_with("req_") && id.len() == 28, "{id}");
@@ -789,18 +826,68 @@ async fn an_empty_bucket_answers_429_with_retry_after() {
         assert_eq!(answer.status, 200, "{}", answer.body);
     }
     let refused = post(&server, "/v1/messages", &hello_body()).await;
-    let message = refused.error(429, "rate_limit_error");
+    assert_eq!(assert_429_names_the_exhausted_family(&refused), "requests");
     assert!(
-        message.starts_with(
-            "This request would exceed your organization's rate limit of 3 requests per minute"
-        ),
-        "{message}"
+        refused
+            .error(429, "rate_limit_error")
+            .contains(" of 3 requests per minute.")
     );
     let retry_after = refused.number("retry-after");
     assert!((1..=20).contains(&retry_after), "retry-after {retry_after}");
-    assert_eq!(refused.number("anthropic-ratelimit-requests-remaining"), 0);
-    assert_rate_limit_headers(&refused);
     server.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_input_token_refusal_shows_input_tokens_exhausted_even_with_some_left() {
+    let server = start_toml(
+        "[limits]\nrequests_per_minute = 100\ninput_tokens_per_minute = 1000\n\
+         output_tokens_per_minute = 100000",
+    )
+    .await;
+    let small = post(&server, "/v1/messages", &hello_body()).await;
+    assert_eq!(small.status, 200, "{}", small.body);
+    let left = small.number("anthropic-ratelimit-input-tokens-remaining");
+    assert!(left > 0, "the first request should leave some input tokens");
+    let mut big = hello_body();
+    big["messages"][0]["content"] = json!("many words ".repeat(800));
+    assert!(lint::estimate_input_tokens(&big) > left);
+    let refused = post(&server, "/v1/messages", &big).await;
+    assert_eq!(
+        assert_429_names_the_exhausted_family(&refused),
+        "input tokens"
+    );
+    assert!(refused.number("anthropic-ratelimit-requests-remaining") > 0);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_rate_limit_fault_names_the_limit_its_headers_exhaust() {
+    let server = start("rate-limited").await;
+    let refused = post(&server, "/v1/messages", &hello_body()).await;
+    assert_eq!(
+        assert_429_names_the_exhausted_family(&refused),
+        "input tokens"
+    );
+    assert_eq!(refused.header("retry-after"), Some("20"));
+    // The family resets no sooner than the retry-after says to come back.
+    let reset = refused
+        .header("anthropic-ratelimit-input-tokens-reset")
+        .unwrap();
+    let reset = DateTime::parse_from_rfc3339(reset).unwrap();
+    let ahead = reset
+        .signed_duration_since(chrono::Utc::now())
+        .num_seconds();
+    assert!((15..=21).contains(&ahead), "reset {ahead} s ahead");
+    server.shutdown().await;
+    for (limit, unit) in [("requests", "requests"), ("output_tokens", "output tokens")] {
+        let server = start_toml(&format!(
+            "[[faults]]\nkind = \"rate_limit\"\nevery = 1\nretry_after_secs = 5\nlimit = \"{limit}\""
+        ))
+        .await;
+        let refused = post(&server, "/v1/messages", &hello_body()).await;
+        assert_eq!(assert_429_names_the_exhausted_family(&refused), unit);
+        server.shutdown().await;
+    }
 }
 
 #[tokio::test]
@@ -822,8 +909,15 @@ async fn streamed_output_is_charged_to_the_output_bucket() {
         .output_tokens;
     assert!(spent > 40, "the reply should overdraw the bucket ({spent})");
     let refused = post(&server, "/v1/messages", &body).await;
+    assert_eq!(
+        assert_429_names_the_exhausted_family(&refused),
+        "output tokens"
+    );
     let message = refused.error(429, "rate_limit_error");
-    assert!(message.contains("40 output tokens per minute"), "{message}");
+    assert!(
+        message.contains(" of 40 output tokens per minute."),
+        "{message}"
+    );
     assert!(refused.number("retry-after") >= 1);
     server.shutdown().await;
 }
@@ -874,7 +968,10 @@ async fn every_error_fault_answers_its_status_type_and_headers() {
         assert_common_headers(&answer);
         assert_rate_limit_headers(&answer);
         match scenario {
-            "rate-limited" => assert_eq!(answer.header("retry-after"), Some("20")),
+            "rate-limited" => {
+                assert_eq!(answer.header("retry-after"), Some("20"));
+                assert_429_names_the_exhausted_family(&answer);
+            }
             "overloaded" => assert_eq!(answer.header("x-should-retry"), Some("true")),
             _ => assert_eq!(answer.header("retry-after"), None, "{scenario}"),
         }

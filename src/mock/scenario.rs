@@ -126,6 +126,45 @@ pub struct Limits {
     pub output_tokens_per_minute: u64,
 }
 
+/// One of the per-minute budgets, as a 429 names it and as the
+/// `anthropic-ratelimit-*` header family that reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitName {
+    Requests,
+    InputTokens,
+    OutputTokens,
+}
+
+impl LimitName {
+    /// As the API's message says it: `50 requests per minute`.
+    pub fn unit(self) -> &'static str {
+        match self {
+            LimitName::Requests => "requests",
+            LimitName::InputTokens => "input tokens",
+            LimitName::OutputTokens => "output tokens",
+        }
+    }
+
+    /// The header family, `anthropic-ratelimit-requests` and so on.
+    pub fn header_prefix(self) -> &'static str {
+        match self {
+            LimitName::Requests => "anthropic-ratelimit-requests",
+            LimitName::InputTokens => "anthropic-ratelimit-input-tokens",
+            LimitName::OutputTokens => "anthropic-ratelimit-output-tokens",
+        }
+    }
+
+    /// This budget's size in `limits`.
+    pub fn per_minute(self, limits: &Limits) -> u64 {
+        match self {
+            LimitName::Requests => limits.requests_per_minute,
+            LimitName::InputTokens => limits.input_tokens_per_minute,
+            LimitName::OutputTokens => limits.output_tokens_per_minute,
+        }
+    }
+}
+
 /// How fast replies arrive, before `MockConfig::speed` scales it.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -185,8 +224,12 @@ impl Trigger {
 /// What an injected fault does.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FaultKind {
-    /// 429 `rate_limit_error` with `retry-after`.
-    RateLimit { retry_after_secs: u64 },
+    /// 429 `rate_limit_error` with `retry-after`, naming `limit`, which
+    /// the response's rate-limit headers show at 0.
+    RateLimit {
+        retry_after_secs: u64,
+        limit: LimitName,
+    },
     /// 529 `overloaded_error`, with `x-should-retry` when set.
     Overloaded { should_retry: Option<bool> },
     /// 500 `api_error`.
@@ -360,6 +403,7 @@ struct FaultFile {
     at: Option<Vec<u64>>,
     probability: Option<f64>,
     retry_after_secs: Option<u64>,
+    limit: Option<LimitName>,
     should_retry: Option<bool>,
     after_events: Option<u64>,
     delay_ms: Option<u64>,
@@ -420,6 +464,9 @@ impl FaultFile {
         let kind = match self.kind.as_str() {
             "rate_limit" => FaultKind::RateLimit {
                 retry_after_secs: needs(self.retry_after_secs, "retry_after_secs")?,
+                // "Number of request tokens has exceeded…": the limit an
+                // organisation most often hits.
+                limit: self.limit.unwrap_or(LimitName::InputTokens),
             },
             "overloaded" => FaultKind::Overloaded {
                 should_retry: self.should_retry,
@@ -574,6 +621,10 @@ mod tests {
                 "unknown field `colour`",
             ),
             ("auth = \"maybe\"", "unknown variant `maybe`"),
+            (
+                "[[faults]]\nkind = \"rate_limit\"\nevery = 1\nretry_after_secs = 1\nlimit = \"tokens\"",
+                "unknown variant `tokens`",
+            ),
             ("reject_betas = [\"a,b\"]", "not `a,b`"),
             ("reject_fields = [\" \"]", "reject_betas and reject_fields"),
         ];
