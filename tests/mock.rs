@@ -1214,14 +1214,52 @@ async fn the_probes_answer_without_credentials() {
 async fn unknown_paths_and_wrong_methods_get_the_envelope() {
     let server = start("default").await;
     let base = server.base_url();
-    let missing = send(client().get(format!("{base}/v1/nothing"))).await;
-    assert_eq!(missing.error(404, "not_found_error"), "Not Found");
+    let missing = send(client().get(format!("{base}/v1/nothing?x=1"))).await;
+    let message = missing.error(404, "not_found_error");
+    assert!(
+        message.starts_with("claudetui's embedded server does not implement GET /v1/nothing; it implements only POST /v1/messages, "),
+        "{message}"
+    );
+    for route in claudetui::mock::IMPLEMENTED {
+        assert!(message.contains(route), "{route} missing from {message}");
+    }
+    assert!(
+        message.ends_with("(each also under /anthropic)."),
+        "{message}"
+    );
     assert_common_headers(&missing);
+    // A path the real API has (legacy Text Completions), named as sent.
+    let legacy = post(&server, "/anthropic/v1/complete", &hello_body()).await;
+    let message = legacy.error(404, "not_found_error");
+    assert!(
+        message.contains("does not implement POST /anthropic/v1/complete;"),
+        "{message}"
+    );
     let wrong = send(client().get(format!("{base}/v1/messages"))).await;
     wrong.error(405, "invalid_request_error");
     assert_common_headers(&wrong);
     let wrong = send(client().delete(format!("{base}/api/hello"))).await;
     assert_eq!(wrong.status, 405);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn every_route_the_404_lists_is_served() {
+    let server = start("default").await;
+    let base = server.base_url();
+    for route in claudetui::mock::IMPLEMENTED {
+        let (methods, path) = route.split_once(' ').unwrap();
+        let url = format!("{base}{}", path.replace("{id}", MODEL));
+        let mut body = json!({"model": MODEL, "messages": [{"role": "user", "content": "hi"}]});
+        if path == "/v1/messages" {
+            body["max_tokens"] = json!(8);
+        }
+        for method in methods.split('|') {
+            let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+            let answer = send(authed(client().request(method.clone(), &url)).json(&body)).await;
+            assert_eq!(answer.status, 200, "{method} {url}: {}", answer.body);
+        }
+    }
     server.shutdown().await;
 }
 
@@ -1340,7 +1378,11 @@ async fn the_api_also_answers_under_the_gateway_prefix_and_only_that_one() {
     let models = get(&server, "/anthropic/v1/models").await;
     assert_eq!(models.status, 200, "{}", models.body);
     let wrong = post(&server, "/other/v1/messages", &body).await;
-    assert_eq!(wrong.error(404, "not_found_error"), "Not Found");
+    let message = wrong.error(404, "not_found_error");
+    assert!(
+        message.contains("does not implement POST /other/v1/messages;"),
+        "{message}"
+    );
     let lookalike = post(&server, "/anthropicx/v1/messages", &body).await;
     lookalike.error(404, "not_found_error");
     server.shutdown().await;

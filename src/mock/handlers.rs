@@ -9,8 +9,8 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
@@ -527,8 +527,43 @@ pub async fn root() -> Response {
     )
 }
 
-pub async fn not_found(Extension(request_id): Extension<RequestId>) -> Response {
-    ApiFailure::status(404, "Not Found").into_response(&request_id)
+/// What the embedded server answers (each also under
+/// [`super::GATEWAY_PREFIX`]); every other path gets a 404 saying so.
+/// Keep it in step with `router()`: a test sends each of them.
+pub const IMPLEMENTED: [&str; 6] = [
+    "POST /v1/messages",
+    "POST /v1/messages/count_tokens",
+    "GET /v1/models",
+    "GET /v1/models/{id}",
+    "GET|HEAD /api/hello",
+    "GET|HEAD /",
+];
+
+/// The longest path a 404 repeats.
+const SHOWN_PATH_CHARS: usize = 200;
+
+/// A path the server does not serve. A bare "Not Found" reads as a wrong
+/// base URL; the real API may well have the path, so the answer says it
+/// is the embedded server that lacks it, and what it has instead.
+pub async fn not_found(
+    Extension(request_id): Extension<RequestId>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+) -> Response {
+    let path: String = crate::text::printable(uri.path())
+        .chars()
+        .take(SHOWN_PATH_CHARS)
+        .collect();
+    ApiFailure::status(
+        404,
+        format!(
+            "claudetui's embedded server does not implement {method} {path}; it implements \
+             only {} (each also under {}).",
+            IMPLEMENTED.join(", "),
+            super::GATEWAY_PREFIX,
+        ),
+    )
+    .into_response(&request_id)
 }
 
 pub async fn method_not_allowed(Extension(request_id): Extension<RequestId>) -> Response {
