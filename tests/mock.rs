@@ -400,6 +400,68 @@ async fn claude_codes_request_is_answered_in_text_quoting_its_prompt() {
     server.shutdown().await;
 }
 
+#[tokio::test]
+async fn the_claude_code_gateway_refuses_its_beta_then_its_field_and_nothing_else() {
+    let server = start("claude-code-gateway").await;
+    let model = "claude-opus-4-8";
+    let full = claude_code::request_body(model, None, "say hi", 2000);
+    let refused = post_as_claude_code(&server, &full, &claude_code::beta_header()).await;
+    assert_eq!(
+        refused.error(400, "invalid_request_error"),
+        "Unexpected value(s) `prompt-caching-scope-2026-01-05` for the `anthropic-beta` header. \
+         Please consult our documentation at docs.claude.com or try again without the header."
+    );
+    assert_common_headers(&refused);
+    assert_rate_limit_headers(&refused);
+
+    // Without that value (context-management's own beta still sent).
+    let other_betas: Vec<&str> = claude_code::BETAS
+        .iter()
+        .map(|b| b.value)
+        .filter(|v| *v != claude_code::PROMPT_CACHING_SCOPE_BETA)
+        .collect();
+    let refused = post_as_claude_code(&server, &full, &other_betas.join(",")).await;
+    assert_eq!(
+        refused.error(400, "invalid_request_error"),
+        "context_management: Extra inputs are not permitted"
+    );
+
+    let mut neither = full.clone();
+    neither
+        .as_object_mut()
+        .unwrap()
+        .remove("context_management");
+    let answer = post_as_claude_code(&server, &neither, &other_betas.join(",")).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let text = parse_stream(&answer.body).2.finish().unwrap().text();
+    assert!(text.starts_with("You said: “say hi”."), "{text}");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn claude_code_with_experimental_betas_disabled_gets_through_the_gateway() {
+    let server = start("claude-code-gateway").await;
+    // What CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS=1 makes Claude Code send.
+    let betas: Vec<&str> = claude_code::BETAS
+        .iter()
+        .filter(|b| !b.experimental)
+        .map(|b| b.value)
+        .collect();
+    let mut body = claude_code::request_body("claude-opus-4-8", None, "say hi", 2000);
+    for field in claude_code::FIELDS.iter().filter(|f| f.experimental) {
+        body.as_object_mut().unwrap().remove(field.name);
+    }
+    let answer = post_as_claude_code(&server, &body, &betas.join(",")).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    // And the same request is fine on the default scenario with everything.
+    let default = start("default").await;
+    let full = claude_code::request_body("claude-opus-4-8", None, "say hi", 2000);
+    let answer = post_as_claude_code(&default, &full, &claude_code::beta_header()).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    default.shutdown().await;
+    server.shutdown().await;
+}
+
 fn weather_tool() -> Value {
     json!({
         "name": "get_weather",

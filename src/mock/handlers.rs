@@ -313,7 +313,7 @@ fn gateway_rules(scenario: &Scenario, headers: &HeaderMap, body: &Value) -> Resu
             400,
             format!(
                 "Unexpected value(s) {} for the `anthropic-beta` header. Please consult our \
-                 documentation at docs.anthropic.com or try again without the header.",
+                 documentation at docs.claude.com or try again without the header.",
                 listed.join(", ")
             ),
         ));

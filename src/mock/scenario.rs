@@ -55,6 +55,10 @@ const BUILTINS: &[(&str, &str)] = &[
         include_str!("../../assets/scenarios/picky-gateway.toml"),
     ),
     (
+        CLAUDE_CODE_GATEWAY,
+        include_str!("../../assets/scenarios/claude-code-gateway.toml"),
+    ),
+    (
         "tight-limits",
         include_str!("../../assets/scenarios/tight-limits.toml"),
     ),
@@ -64,6 +68,9 @@ const BUILTINS: &[(&str, &str)] = &[
         include_str!("../../assets/scenarios/tool-use.toml"),
     ),
 ];
+
+/// The built-in whose refusals come from [`crate::api::claude_code`].
+const CLAUDE_CODE_GATEWAY: &str = "claude-code-gateway";
 
 /// Why a scenario could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -303,7 +310,7 @@ impl Scenario {
     /// A built-in scenario by name, or a scenario file by path.
     pub fn load(name_or_path: &str) -> Result<Scenario, ScenarioError> {
         if let Some((name, text)) = BUILTINS.iter().find(|(name, _)| *name == name_or_path) {
-            return Scenario::from_toml(text, name);
+            return Scenario::from_toml(text, name).map(|s| with_data_from_code(name, s));
         }
         let path = Path::new(name_or_path);
         let looks_like_path = name_or_path.contains(['/', '\\']) || name_or_path.ends_with(".toml");
@@ -368,6 +375,30 @@ impl Scenario {
             limits.output_tokens_per_minute,
         )
     }
+}
+
+/// Fills in what a built-in takes from code rather than its file:
+/// `claude-code-gateway` refuses a beta value and a field that
+/// [`claude_code`] records Claude Code as sending, so the scenario cannot
+/// drift from the captured data (and the doctor, which reads the same
+/// data, knows the setting that drops both).
+fn with_data_from_code(name: &str, mut scenario: Scenario) -> Scenario {
+    use crate::api::claude_code;
+    if name == CLAUDE_CODE_GATEWAY {
+        let (beta, field) = (
+            claude_code::PROMPT_CACHING_SCOPE_BETA,
+            claude_code::CONTEXT_MANAGEMENT_FIELD,
+        );
+        scenario.reject_betas = vec![beta.to_owned()];
+        scenario.reject_fields = vec![field.to_owned()];
+        scenario.description = format!(
+            "A gateway that refuses two things Claude Code sends with a 400: the anthropic-beta \
+             value {beta} and the {field} field; with {} Claude Code sends neither and works \
+             through it",
+            claude_code::DISABLE_EXPERIMENTAL_BETAS
+        );
+    }
+    scenario
 }
 
 /// The file format; every section is optional and falls back to `default`.
@@ -667,6 +698,32 @@ mod tests {
         );
         let default = Scenario::default();
         assert!(default.reject_betas.is_empty() && default.reject_fields.is_empty());
+    }
+
+    #[test]
+    fn claude_code_gateway_refuses_only_what_the_setting_drops() {
+        use crate::api::claude_code::{DISABLE_EXPERIMENTAL_BETAS, dropped_by_setting};
+        let gateway = Scenario::load(CLAUDE_CODE_GATEWAY).unwrap();
+        assert_eq!(gateway.reject_betas, ["prompt-caching-scope-2026-01-05"]);
+        assert_eq!(gateway.reject_fields, ["context_management"]);
+        for refused in gateway.reject_betas.iter().chain(&gateway.reject_fields) {
+            assert!(dropped_by_setting(refused), "{refused}");
+        }
+        assert!(
+            gateway.description.contains(DISABLE_EXPERIMENTAL_BETAS),
+            "{}",
+            gateway.description
+        );
+        // Otherwise the default: limits, pacing, auth, no faults.
+        let default = Scenario::default();
+        assert_eq!(
+            (gateway.limits, gateway.pacing, gateway.auth),
+            (default.limits, default.pacing, default.auth)
+        );
+        assert!(gateway.faults.is_empty());
+        // Only the built-in takes the data: a file of that name is its own.
+        let own = Scenario::from_toml("name = \"claude-code-gateway\"", "x").unwrap();
+        assert!(own.reject_betas.is_empty());
     }
 
     #[test]
