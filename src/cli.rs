@@ -73,6 +73,7 @@ pub enum Command {
     /// Send one request and print the answer (text streams as it arrives).
     Send(SendArgs),
     /// Run the embedded Anthropic-compatible server.
+    #[command(after_help = MOCK_AFTER_HELP)]
     Mock(MockArgs),
     /// Look at past exchanges.
     History {
@@ -271,11 +272,27 @@ pub struct MockArgs {
     /// List the built-in scenarios and exit.
     #[arg(long)]
     pub list_scenarios: bool,
+
+    /// Write every exchange served to the history (source `mock`), keys
+    /// masked as the tap masks them: what any client sent can be looked at
+    /// with `claudetui history list --source mock`.
+    #[arg(long)]
+    pub record: bool,
 }
+
+const MOCK_AFTER_HELP: &str = "\
+Examples:
+  claudetui mock                                 the healthy default on http://127.0.0.1:4747
+  claudetui mock --scenario claude-code-gateway  refuses part of what Claude Code sends
+  claudetui mock --record --port 0               any free port; every exchange to the history
+
+With --record, look with: claudetui history list --source mock, history show ID,
+history diagnose ID, bisect ID. The client's key is masked in everything recorded.
+Exit code: 0 on Ctrl-C or SIGTERM (2 on a usage error).";
 
 fn parse_source(text: &str) -> Result<crate::exchange::Source, String> {
     crate::exchange::Source::from_slug(text)
-        .ok_or_else(|| format!("`{text}` is not a source; use `claudetui` or `tap`"))
+        .ok_or_else(|| format!("`{text}` is not a source; use `claudetui`, `tap` or `mock`"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -340,8 +357,8 @@ pub struct HistoryListArgs {
     /// Only this model.
     #[arg(long)]
     pub model: Option<String>,
-    /// Only what claudetui sent itself (`claudetui`) or what the tap saw (`tap`).
-    #[arg(long, value_parser = parse_source, value_name = "claudetui|tap")]
+    /// Only what claudetui sent itself (`claudetui`), what the tap saw (`tap`) or what `mock --record` served (`mock`).
+    #[arg(long, value_parser = parse_source, value_name = "claudetui|tap|mock")]
     pub source: Option<crate::exchange::Source>,
     /// Only exchanges from a client whose name contains TEXT (`claude-cli`, `Anthropic/Python`).
     #[arg(long, value_name = "TEXT")]

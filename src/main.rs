@@ -35,7 +35,9 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
             };
             runtime.block_on(commands::send::run(&ctx, args, &mut std::io::stdin(), io))?
         }
-        Some(Command::Mock(args)) => runtime.block_on(commands::mock::run(args, &mut stdout))?,
+        Some(Command::Mock(args)) => {
+            runtime.block_on(commands::mock::run(&ctx, args, &mut stdout, &mut stderr))?
+        }
         Some(Command::History { command }) => {
             commands::history::run(&ctx, command, &mut stdout, &mut stderr)?
         }

@@ -372,6 +372,63 @@ fn a_tapped_exchange_behind_a_gateway_prefix_is_bisected_with_the_clients_header
 }
 
 #[test]
+fn claude_codes_own_request_through_the_claude_code_gateway_names_both_culprits() {
+    use claudetui::api::claude_code;
+    let fx = Fixture::start("claude-code-gateway");
+    let body = claude_code::request_body("claude-opus-4-8", None, "say hi", 1024);
+    let file = write_body(&fx, "claude-code.json", &body.to_string());
+    let headers: Vec<String> = claude_code::headers()
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}"))
+        .collect();
+    let mut args = vec![
+        file.to_str().unwrap(),
+        "--path",
+        claude_code::MESSAGES_PATH,
+        "--json",
+    ];
+    for header in &headers {
+        args.extend(["-H", header.as_str()]);
+    }
+    let run = bisect(&fx, &args);
+    run.expect_code(0);
+    let report = run.json();
+    assert!(
+        report["original_failure"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(claude_code::PROMPT_CACHING_SCOPE_BETA),
+        "{report}"
+    );
+    let found = &report["finding"];
+    assert_eq!(found["result"], "combination", "{found}");
+    let culprits: Vec<(&str, &str)> = found["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let name = c["value"].as_str().or(c["name"].as_str()).unwrap();
+            (c["change"].as_str().unwrap(), name)
+        })
+        .collect();
+    assert_eq!(
+        culprits,
+        [
+            ("remove_beta", claude_code::PROMPT_CACHING_SCOPE_BETA),
+            ("remove_field", claude_code::CONTEXT_MANAGEMENT_FIELD)
+        ]
+    );
+    // Both are what CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS=1 drops.
+    assert!(
+        culprits
+            .iter()
+            .all(|(_, n)| claude_code::dropped_by_setting(n))
+    );
+    assert!(report["requests_used"].as_u64().unwrap() <= 64);
+    assert_no_key_on_disk(&fx);
+}
+
+#[test]
 fn a_failure_bisect_cannot_simplify_away_is_reported_as_such() {
     let fx = Fixture::start("invalid-key");
     let file = write_body(&fx, "app.json", &app_body(false));

@@ -191,7 +191,7 @@ fn a_failing_start_up_probe_is_err_bad_request_naming_the_host_and_the_fix() {
     for needle in [
         "GET https://platform.claude.com/v1/oauth/hello → 404",
         "ERR_BAD_REQUEST",
-        "Not Found",
+        "does not implement GET /v1/oauth/hello",
     ] {
         assert!(r.finding.contains(needle), "{needle}: {}", r.finding);
     }

@@ -6,11 +6,11 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use chrono::DateTime;
-use claudetui::api::lint;
 use claudetui::api::sse::{MessageAssembler, SseEvent, SseParser, StreamEvent};
 use claudetui::api::types::{
     ContentBlock, CountTokensResponse, ErrorEnvelope, MessageResponse, ModelInfo, ModelList,
 };
+use claudetui::api::{claude_code, lint};
 use claudetui::mock::scenario::Scenario;
 use claudetui::mock::{MockConfig, MockError, MockServer, ORGANIZATION_ID};
 use reqwest::header::HeaderMap;
@@ -158,6 +158,43 @@ fn assert_rate_limit_headers(answer: &Answer) {
             "{prefix} reset not UTC"
         );
     }
+}
+
+/// A 429's message names a limit ("… of 1,000 input tokens per minute");
+/// the same response's headers must show that family at 0, with that
+/// limit. Returns the unit named.
+fn assert_429_names_the_exhausted_family(answer: &Answer) -> String {
+    let message = answer.error(429, "rate_limit_error");
+    let wording = format!(
+        "This request would exceed the rate limit for your organization ({ORGANIZATION_ID}) of "
+    );
+    let rest = message
+        .strip_prefix(&wording)
+        .unwrap_or_else(|| panic!("not the API's wording: {message}"));
+    let (number, rest) = rest.split_once(' ').unwrap();
+    let unit = rest
+        .split_once(" per minute. For details")
+        .unwrap_or_else(|| panic!("no unit: {message}"))
+        .0;
+    let family = match unit {
+        "requests" => "anthropic-ratelimit-requests",
+        "input tokens" => "anthropic-ratelimit-input-tokens",
+        "output tokens" => "anthropic-ratelimit-output-tokens",
+        other => panic!("unknown unit `{other}` in {message}"),
+    };
+    let limit: u64 = number.replace(',', "").parse().unwrap();
+    assert_eq!(
+        answer.number(&format!("{family}-limit")),
+        limit,
+        "{message}"
+    );
+    assert_eq!(
+        answer.number(&format!("{family}-remaining")),
+        0,
+        "{message}"
+    );
+    assert_rate_limit_headers(answer);
+    unit.to_owned()
 }
 
 fn assert_common_headers(answer: &Answer) {
@@ -318,6 +355,113 @@ async fn stop_reasons_follow_max_tokens_and_stop_sequences() {
     server.shutdown().await;
 }
 
+/// `body` sent with Claude Code's own headers to its own path.
+async fn post_as_claude_code(server: &MockServer, body: &Value, betas: &str) -> Answer {
+    let url = format!("{}{}", server.base_url(), claude_code::MESSAGES_PATH);
+    let mut request = authed(client().post(url)).json(body);
+    for (name, value) in claude_code::headers() {
+        let value = if name == "anthropic-beta" {
+            betas.to_owned()
+        } else {
+            value
+        };
+        request = request.header(name, value);
+    }
+    send(request).await
+}
+
+#[tokio::test]
+async fn claude_codes_request_is_answered_in_text_quoting_its_prompt() {
+    let server = start("default").await;
+    let body = claude_code::request_body("claude-opus-4-8", None, "say hi", 2000);
+    let answer = post_as_claude_code(&server, &body, &claude_code::beta_header()).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let message = parse_stream(&answer.body).2.finish().unwrap();
+    assert_eq!(message.stop_reason.as_deref(), Some("end_turn"));
+    assert!(
+        !message
+            .content
+            .iter()
+            .any(|b| matches!(b, ContentBlock::ToolUse { .. })),
+        "the server called a tool nobody asked for: {:?}",
+        message.content
+    );
+    let text = message.text();
+    assert!(text.starts_with("You said: “say hi”."), "{text}");
+    let Some(ContentBlock::Thinking { thinking, .. }) = message.content.first() else {
+        panic!("adaptive thinking comes first: {:?}", message.content);
+    };
+    for shown in [&text, thinking] {
+        assert!(
+            !shown.contains("system-reminder") && !shown.contains("currentDate"),
+            "{shown}"
+        );
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_claude_code_gateway_refuses_its_beta_then_its_field_and_nothing_else() {
+    let server = start("claude-code-gateway").await;
+    let model = "claude-opus-4-8";
+    let full = claude_code::request_body(model, None, "say hi", 2000);
+    let refused = post_as_claude_code(&server, &full, &claude_code::beta_header()).await;
+    assert_eq!(
+        refused.error(400, "invalid_request_error"),
+        "Unexpected value(s) `prompt-caching-scope-2026-01-05` for the `anthropic-beta` header. \
+         Please consult our documentation at docs.claude.com or try again without the header."
+    );
+    assert_common_headers(&refused);
+    assert_rate_limit_headers(&refused);
+
+    // Without that value (context-management's own beta still sent).
+    let other_betas: Vec<&str> = claude_code::BETAS
+        .iter()
+        .map(|b| b.value)
+        .filter(|v| *v != claude_code::PROMPT_CACHING_SCOPE_BETA)
+        .collect();
+    let refused = post_as_claude_code(&server, &full, &other_betas.join(",")).await;
+    assert_eq!(
+        refused.error(400, "invalid_request_error"),
+        "context_management: Extra inputs are not permitted"
+    );
+
+    let mut neither = full.clone();
+    neither
+        .as_object_mut()
+        .unwrap()
+        .remove("context_management");
+    let answer = post_as_claude_code(&server, &neither, &other_betas.join(",")).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let text = parse_stream(&answer.body).2.finish().unwrap().text();
+    assert!(text.starts_with("You said: “say hi”."), "{text}");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn claude_code_with_experimental_betas_disabled_gets_through_the_gateway() {
+    let server = start("claude-code-gateway").await;
+    // What CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS=1 makes Claude Code send.
+    let betas: Vec<&str> = claude_code::BETAS
+        .iter()
+        .filter(|b| !b.experimental)
+        .map(|b| b.value)
+        .collect();
+    let mut body = claude_code::request_body("claude-opus-4-8", None, "say hi", 2000);
+    for field in claude_code::FIELDS.iter().filter(|f| f.experimental) {
+        body.as_object_mut().unwrap().remove(field.name);
+    }
+    let answer = post_as_claude_code(&server, &body, &betas.join(",")).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    // And the same request is fine on the default scenario with everything.
+    let default = start("default").await;
+    let full = claude_code::request_body("claude-opus-4-8", None, "say hi", 2000);
+    let answer = post_as_claude_code(&default, &full, &claude_code::beta_header()).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    default.shutdown().await;
+    server.shutdown().await;
+}
+
 fn weather_tool() -> Value {
     json!({
         "name": "get_weather",
@@ -360,10 +504,8 @@ async fn offered_tools_are_called_with_input_built_from_the_schema() {
     };
     assert!(id.starts_with("toolu_01"), "{id}");
     assert_eq!(name, "get_weather");
-    assert_eq!(
-        input,
-        &json!({"location": "San Francisco, CA", "unit": "celsius"})
-    );
+    // The place comes from the prompt, the rest from this tool's schema.
+    assert_eq!(input, &json!({"location": "Paris", "unit": "celsius"}));
 
     // The tool result comes back: the answer is text that sums it up.
     let follow_up = json!({
@@ -746,18 +888,68 @@ async fn an_empty_bucket_answers_429_with_retry_after() {
         assert_eq!(answer.status, 200, "{}", answer.body);
     }
     let refused = post(&server, "/v1/messages", &hello_body()).await;
-    let message = refused.error(429, "rate_limit_error");
+    assert_eq!(assert_429_names_the_exhausted_family(&refused), "requests");
     assert!(
-        message.starts_with(
-            "This request would exceed your organization's rate limit of 3 requests per minute"
-        ),
-        "{message}"
+        refused
+            .error(429, "rate_limit_error")
+            .contains(" of 3 requests per minute.")
     );
     let retry_after = refused.number("retry-after");
     assert!((1..=20).contains(&retry_after), "retry-after {retry_after}");
-    assert_eq!(refused.number("anthropic-ratelimit-requests-remaining"), 0);
-    assert_rate_limit_headers(&refused);
     server.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_input_token_refusal_shows_input_tokens_exhausted_even_with_some_left() {
+    let server = start_toml(
+        "[limits]\nrequests_per_minute = 100\ninput_tokens_per_minute = 1000\n\
+         output_tokens_per_minute = 100000",
+    )
+    .await;
+    let small = post(&server, "/v1/messages", &hello_body()).await;
+    assert_eq!(small.status, 200, "{}", small.body);
+    let left = small.number("anthropic-ratelimit-input-tokens-remaining");
+    assert!(left > 0, "the first request should leave some input tokens");
+    let mut big = hello_body();
+    big["messages"][0]["content"] = json!("many words ".repeat(800));
+    assert!(lint::estimate_input_tokens(&big) > left);
+    let refused = post(&server, "/v1/messages", &big).await;
+    assert_eq!(
+        assert_429_names_the_exhausted_family(&refused),
+        "input tokens"
+    );
+    assert!(refused.number("anthropic-ratelimit-requests-remaining") > 0);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_rate_limit_fault_names_the_limit_its_headers_exhaust() {
+    let server = start("rate-limited").await;
+    let refused = post(&server, "/v1/messages", &hello_body()).await;
+    assert_eq!(
+        assert_429_names_the_exhausted_family(&refused),
+        "input tokens"
+    );
+    assert_eq!(refused.header("retry-after"), Some("20"));
+    // The family resets no sooner than the retry-after says to come back.
+    let reset = refused
+        .header("anthropic-ratelimit-input-tokens-reset")
+        .unwrap();
+    let reset = DateTime::parse_from_rfc3339(reset).unwrap();
+    let ahead = reset
+        .signed_duration_since(chrono::Utc::now())
+        .num_seconds();
+    assert!((15..=21).contains(&ahead), "reset {ahead} s ahead");
+    server.shutdown().await;
+    for (limit, unit) in [("requests", "requests"), ("output_tokens", "output tokens")] {
+        let server = start_toml(&format!(
+            "[[faults]]\nkind = \"rate_limit\"\nevery = 1\nretry_after_secs = 5\nlimit = \"{limit}\""
+        ))
+        .await;
+        let refused = post(&server, "/v1/messages", &hello_body()).await;
+        assert_eq!(assert_429_names_the_exhausted_family(&refused), unit);
+        server.shutdown().await;
+    }
 }
 
 #[tokio::test]
@@ -779,8 +971,15 @@ async fn streamed_output_is_charged_to_the_output_bucket() {
         .output_tokens;
     assert!(spent > 40, "the reply should overdraw the bucket ({spent})");
     let refused = post(&server, "/v1/messages", &body).await;
+    assert_eq!(
+        assert_429_names_the_exhausted_family(&refused),
+        "output tokens"
+    );
     let message = refused.error(429, "rate_limit_error");
-    assert!(message.contains("40 output tokens per minute"), "{message}");
+    assert!(
+        message.contains(" of 40 output tokens per minute."),
+        "{message}"
+    );
     assert!(refused.number("retry-after") >= 1);
     server.shutdown().await;
 }
@@ -831,7 +1030,10 @@ async fn every_error_fault_answers_its_status_type_and_headers() {
         assert_common_headers(&answer);
         assert_rate_limit_headers(&answer);
         match scenario {
-            "rate-limited" => assert_eq!(answer.header("retry-after"), Some("20")),
+            "rate-limited" => {
+                assert_eq!(answer.header("retry-after"), Some("20"));
+                assert_429_names_the_exhausted_family(&answer);
+            }
             "overloaded" => assert_eq!(answer.header("x-should-retry"), Some("true")),
             _ => assert_eq!(answer.header("retry-after"), None, "{scenario}"),
         }
@@ -1074,14 +1276,52 @@ async fn the_probes_answer_without_credentials() {
 async fn unknown_paths_and_wrong_methods_get_the_envelope() {
     let server = start("default").await;
     let base = server.base_url();
-    let missing = send(client().get(format!("{base}/v1/nothing"))).await;
-    assert_eq!(missing.error(404, "not_found_error"), "Not Found");
+    let missing = send(client().get(format!("{base}/v1/nothing?x=1"))).await;
+    let message = missing.error(404, "not_found_error");
+    assert!(
+        message.starts_with("claudetui's embedded server does not implement GET /v1/nothing; it implements only POST /v1/messages, "),
+        "{message}"
+    );
+    for route in claudetui::mock::IMPLEMENTED {
+        assert!(message.contains(route), "{route} missing from {message}");
+    }
+    assert!(
+        message.ends_with("(each also under /anthropic)."),
+        "{message}"
+    );
     assert_common_headers(&missing);
+    // A path the real API has (legacy Text Completions), named as sent.
+    let legacy = post(&server, "/anthropic/v1/complete", &hello_body()).await;
+    let message = legacy.error(404, "not_found_error");
+    assert!(
+        message.contains("does not implement POST /anthropic/v1/complete;"),
+        "{message}"
+    );
     let wrong = send(client().get(format!("{base}/v1/messages"))).await;
     wrong.error(405, "invalid_request_error");
     assert_common_headers(&wrong);
     let wrong = send(client().delete(format!("{base}/api/hello"))).await;
     assert_eq!(wrong.status, 405);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn every_route_the_404_lists_is_served() {
+    let server = start("default").await;
+    let base = server.base_url();
+    for route in claudetui::mock::IMPLEMENTED {
+        let (methods, path) = route.split_once(' ').unwrap();
+        let url = format!("{base}{}", path.replace("{id}", MODEL));
+        let mut body = json!({"model": MODEL, "messages": [{"role": "user", "content": "hi"}]});
+        if path == "/v1/messages" {
+            body["max_tokens"] = json!(8);
+        }
+        for method in methods.split('|') {
+            let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+            let answer = send(authed(client().request(method.clone(), &url)).json(&body)).await;
+            assert_eq!(answer.status, 200, "{method} {url}: {}", answer.body);
+        }
+    }
     server.shutdown().await;
 }
 
@@ -1200,7 +1440,11 @@ async fn the_api_also_answers_under_the_gateway_prefix_and_only_that_one() {
     let models = get(&server, "/anthropic/v1/models").await;
     assert_eq!(models.status, 200, "{}", models.body);
     let wrong = post(&server, "/other/v1/messages", &body).await;
-    assert_eq!(wrong.error(404, "not_found_error"), "Not Found");
+    let message = wrong.error(404, "not_found_error");
+    assert!(
+        message.contains("does not implement POST /other/v1/messages;"),
+        "{message}"
+    );
     let lookalike = post(&server, "/anthropicx/v1/messages", &body).await;
     lookalike.error(404, "not_found_error");
     server.shutdown().await;

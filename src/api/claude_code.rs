@@ -23,6 +23,15 @@ pub const MESSAGES_PATH: &str = "/v1/messages?beta=true";
 /// the fields they enable.
 pub const DISABLE_EXPERIMENTAL_BETAS: &str = "CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS=1";
 
+/// An experimental beta value Claude Code sends that gateways behind on
+/// betas refuse (a LiteLLM-in-front-of-Vertex failure in the fixtures is
+/// exactly this one); the embedded server's `claude-code-gateway` refuses it.
+pub const PROMPT_CACHING_SCOPE_BETA: &str = "prompt-caching-scope-2026-01-05";
+
+/// An experimental top-level field Claude Code sends that a gateway which
+/// validates bodies strictly refuses; `claude-code-gateway` refuses it.
+pub const CONTEXT_MANAGEMENT_FIELD: &str = "context_management";
+
 /// One `anthropic-beta` value, and whether `DISABLE_EXPERIMENTAL_BETAS`
 /// stops Claude Code sending it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +54,7 @@ pub const BETAS: [Beta; 8] = [
     beta("interleaved-thinking-2025-05-14", false),
     beta("thinking-token-count-2026-05-13", true),
     beta("context-management-2025-06-27", true),
-    beta("prompt-caching-scope-2026-01-05", true),
+    beta(PROMPT_CACHING_SCOPE_BETA, true),
     beta("mid-conversation-system-2026-04-07", false),
     beta("effort-2025-11-24", false),
 ];
@@ -66,7 +75,7 @@ pub const FIELDS: [Field; 3] = [
         experimental: false,
     },
     Field {
-        name: "context_management",
+        name: CONTEXT_MANAGEMENT_FIELD,
         experimental: true,
     },
     Field {
@@ -147,7 +156,7 @@ pub fn request_body(model: &str, spec: Option<&ModelSpec>, prompt: &str, max_tok
     });
     if adaptive {
         body["thinking"] = json!({"type": "adaptive"});
-        body["context_management"] =
+        body[CONTEXT_MANAGEMENT_FIELD] =
             json!({"edits": [{"type": "clear_thinking_20251015", "keep": "all"}]});
         body["output_config"] = json!({"effort": "high"});
     }

@@ -1,14 +1,26 @@
 //! `claudetui mock`: the embedded Anthropic-compatible server on its own.
+//!
+//! With `--record`, the server listens on an internal loopback port behind
+//! a tap recording as [`Source::Mock`]: what is recorded, and how keys are
+//! masked, is exactly what the tap does, with no second copy of that code.
 
 use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr};
 
 use crate::cli::MockArgs;
+use crate::exchange::Source;
 use crate::mock::scenario::Scenario;
 use crate::mock::{MockConfig, MockServer};
+use crate::tap::{TapConfig, TapServer};
 
-use super::{CommandError, Exit};
+use super::{CommandError, Context, Exit};
 
-pub async fn run(args: &MockArgs, out: &mut dyn Write) -> Result<Exit, CommandError> {
+pub async fn run(
+    ctx: &Context,
+    args: &MockArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Exit, CommandError> {
     if args.list_scenarios {
         for name in Scenario::builtin_names() {
             let scenario = Scenario::load(name)?;
@@ -24,16 +36,66 @@ pub async fn run(args: &MockArgs, out: &mut dyn Write) -> Result<Exit, CommandEr
     }
     let scenario = Scenario::load(&args.scenario)?;
     let describe = scenario.describe();
+    // Recording, the server itself is internal: the tap takes the address.
+    let (bind, port) = if args.record {
+        (IpAddr::V4(Ipv4Addr::LOCALHOST), 0)
+    } else {
+        (args.bind, args.port)
+    };
     let server = MockServer::start(MockConfig {
-        bind: args.bind,
-        port: args.port,
+        bind,
+        port,
         scenario,
         speed: args.speed,
     })
     .await?;
-    let url = server.base_url();
+    let recorder = if args.record {
+        Some(start_recorder(ctx, args, &server, err).await?)
+    } else {
+        None
+    };
+    let url = recorder
+        .as_ref()
+        .map_or_else(|| server.base_url(), TapServer::base_url);
+    banner(out, args, &url, &describe);
+    wait_for_stop_signal().await;
+    // The recorder first: it finishes and writes what it relays.
+    if let Some(recorder) = recorder {
+        recorder.shutdown().await;
+    }
+    server.shutdown().await;
+    Ok(Exit::Ok)
+}
+
+/// The recording tap in front of `server`, on the address asked for.
+async fn start_recorder(
+    ctx: &Context,
+    args: &MockArgs,
+    server: &MockServer,
+    err: &mut dyn Write,
+) -> Result<TapServer, CommandError> {
+    let config = TapConfig {
+        bind: args.bind,
+        port: args.port,
+        store: Some(ctx.open_store(err)?),
+        source: Source::Mock,
+        record_own_address: true,
+        ..TapConfig::new(&server.base_url())
+    };
+    TapServer::start(config)
+        .await
+        .map_err(|error| CommandError::Usage(error.to_string()))
+}
+
+fn banner(out: &mut dyn Write, args: &MockArgs, url: &str, describe: &str) {
     let _ = writeln!(out, "claudetui mock: listening on {url}");
     let _ = writeln!(out, "  scenario {describe}");
+    if args.record {
+        let _ = writeln!(
+            out,
+            "  recording every exchange to the history: claudetui history list --source mock"
+        );
+    }
     if !args.bind.is_loopback() {
         let _ = writeln!(
             out,
@@ -48,9 +110,6 @@ pub async fn run(args: &MockArgs, out: &mut dyn Write) -> Result<Exit, CommandEr
     );
     let _ = writeln!(out, "  Ctrl-C stops it.");
     let _ = out.flush();
-    wait_for_stop_signal().await;
-    server.shutdown().await;
-    Ok(Exit::Ok)
 }
 
 /// Ctrl-C, or SIGTERM/SIGHUP on Unix (a service manager or a closed terminal).

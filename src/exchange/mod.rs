@@ -248,9 +248,9 @@ fn first_attempt() -> u32 {
     1
 }
 
-/// Who produced an exchange. Nothing downstream treats the two apart
-/// beyond showing it: a tapped exchange is diagnosed, replayed, bisected
-/// and exported as one claudetui sent.
+/// Who produced an exchange. Nothing downstream treats them apart beyond
+/// showing it: a tapped exchange is diagnosed, replayed, bisected and
+/// exported as one claudetui sent.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
@@ -259,15 +259,18 @@ pub enum Source {
     Claudetui,
     /// Another program sent it through `claudetui tap`.
     Tap,
+    /// Another program sent it to `claudetui mock --record`, which answered.
+    Mock,
 }
 
 impl Source {
-    pub const ALL: [Source; 2] = [Source::Claudetui, Source::Tap];
+    pub const ALL: [Source; 3] = [Source::Claudetui, Source::Tap, Source::Mock];
 
     pub fn slug(self) -> &'static str {
         match self {
             Source::Claudetui => "claudetui",
             Source::Tap => "tap",
+            Source::Mock => "mock",
         }
     }
 

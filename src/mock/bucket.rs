@@ -3,7 +3,7 @@
 //! passed in (seconds since the server started), so the model is tested
 //! without a clock.
 
-use super::scenario::Limits;
+use super::scenario::{LimitName, Limits};
 
 const SECS_PER_MINUTE: f64 = 60.0;
 
@@ -72,25 +72,6 @@ impl Bucket {
     /// Seconds until the bucket is full again.
     pub fn secs_to_full(&self, now: f64) -> f64 {
         (self.capacity - self.level_at(now)).max(0.0) / self.refill_rate()
-    }
-}
-
-/// Which budget refused a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LimitName {
-    Requests,
-    InputTokens,
-    OutputTokens,
-}
-
-impl LimitName {
-    /// As the API's message says it: `50 requests per minute`.
-    pub fn unit(self) -> &'static str {
-        match self {
-            LimitName::Requests => "requests",
-            LimitName::InputTokens => "input tokens",
-            LimitName::OutputTokens => "output tokens",
-        }
     }
 }
 
@@ -183,21 +164,43 @@ impl RateLimiter {
             remaining: bucket.remaining(now),
             reset_in_secs: bucket.secs_to_full(now),
         };
-        let input = window("anthropic-ratelimit-input-tokens", &self.input);
-        let output = window("anthropic-ratelimit-output-tokens", &self.output);
-        let tokens = Window {
-            prefix: "anthropic-ratelimit-tokens",
-            limit: input.limit + output.limit,
-            remaining: input.remaining + output.remaining,
-            reset_in_secs: input.reset_in_secs.max(output.reset_in_secs),
-        };
+        let input = window(LimitName::InputTokens.header_prefix(), &self.input);
+        let output = window(LimitName::OutputTokens.header_prefix(), &self.output);
         [
-            window("anthropic-ratelimit-requests", &self.requests),
-            tokens,
+            window(LimitName::Requests.header_prefix(), &self.requests),
+            combined(&input, &output),
             input,
             output,
         ]
     }
+}
+
+/// The `tokens` family: input and output together.
+fn combined(input: &Window, output: &Window) -> Window {
+    Window {
+        prefix: "anthropic-ratelimit-tokens",
+        limit: input.limit + output.limit,
+        remaining: input.remaining + output.remaining,
+        reset_in_secs: input.reset_in_secs.max(output.reset_in_secs),
+    }
+}
+
+/// `windows` as a 429 for `limit` reports them: that family at 0 and
+/// resetting no sooner than the `retry-after`, the `tokens` family
+/// following. A family the request could not afford is exhausted for it
+/// even with a few tokens left, and a reader of the headers (the doctor,
+/// a person) looks for the family at 0 to learn which limit was hit, so
+/// the headers and the message must name the same one.
+pub fn exhausted(windows: [Window; 4], limit: LimitName, retry_after_secs: u64) -> [Window; 4] {
+    let [mut requests, _, mut input, mut output] = windows;
+    let hit = match limit {
+        LimitName::Requests => &mut requests,
+        LimitName::InputTokens => &mut input,
+        LimitName::OutputTokens => &mut output,
+    };
+    hit.remaining = 0;
+    hit.reset_in_secs = hit.reset_in_secs.max(retry_after_secs as f64);
+    [requests, combined(&input, &output), input, output]
 }
 
 #[cfg(test)]
@@ -281,6 +284,25 @@ mod tests {
         assert!((input.reset_in_secs - 0.75).abs() < 1e-9);
         assert!((output.reset_in_secs - 1.875).abs() < 1e-9);
         assert_eq!(tokens.reset_in_secs, output.reset_in_secs);
+    }
+
+    #[test]
+    fn an_exhausted_family_is_at_zero_and_resets_after_the_retry() {
+        let mut limiter = RateLimiter::new(&limits(1000, 80000, 16000), 0.0);
+        limiter.admit(1000, 0.0).unwrap();
+        let [requests, tokens, input, output] =
+            exhausted(limiter.windows(0.0), LimitName::InputTokens, 20);
+        assert_eq!((input.remaining, input.reset_in_secs), (0, 20.0));
+        assert_eq!((tokens.remaining, tokens.reset_in_secs), (16000, 20.0));
+        assert_eq!(requests.remaining, 999);
+        assert_eq!(output.remaining, 16000);
+        let [requests, ..] = exhausted(limiter.windows(0.0), LimitName::Requests, 1);
+        assert_eq!((requests.remaining, requests.reset_in_secs), (0, 1.0));
+        // A reset further off than the retry stays as it was.
+        limiter.admit(59000, 0.0).unwrap();
+        let [.., input, _] = exhausted(limiter.windows(0.0), LimitName::InputTokens, 20);
+        assert_eq!(input.remaining, 0);
+        assert!((input.reset_in_secs - 45.0).abs() < 1e-9);
     }
 
     #[test]

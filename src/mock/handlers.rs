@@ -9,17 +9,17 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::bucket::Refusal;
+use super::bucket::{self, Window};
 use super::checks;
 use super::ids;
 use super::reply::plan_reply;
 use super::respond::{ApiFailure, RequestId, add_rate_limit_headers, json as json_response};
-use super::scenario::{AuthMode, FaultKind, Scenario};
+use super::scenario::{AuthMode, FaultKind, LimitName, Scenario};
 use super::state::{Endpoint, ServerState};
 use super::stream::{Cut, deliver_json, deliver_stream, json_reply, message};
 use crate::api::lint::Endpoint as LintEndpoint;
@@ -48,14 +48,43 @@ pub async fn create_message(
     body: Body,
 ) -> Response {
     let number = state.number_request(Endpoint::Messages);
-    let mut response = match message_reply(&state, number, &headers, body).await {
-        Ok(response) => response,
-        Err(failure) => failure.into_response(&request_id),
-    };
+    let (mut response, exhausted) = answer(
+        message_reply(&state, number, &headers, body).await,
+        &request_id,
+    );
     if !response.headers().contains_key(RATE_LIMIT_MARKER) {
-        add_rate_limit_headers(response.headers_mut(), &state.windows(Endpoint::Messages));
+        let windows = reported_windows(&state, Endpoint::Messages, exhausted);
+        add_rate_limit_headers(response.headers_mut(), &windows);
     }
     response
+}
+
+/// The response, and the limit it says was hit (with its `retry-after`).
+fn answer(
+    reply: Result<Response, ApiFailure>,
+    request_id: &RequestId,
+) -> (Response, Option<(LimitName, u64)>) {
+    match reply {
+        Ok(response) => (response, None),
+        Err(failure) => {
+            let exhausted = failure.exhausted.zip(failure.retry_after_secs);
+            (failure.into_response(request_id), exhausted)
+        }
+    }
+}
+
+/// The rate-limit windows a response reports: the buckets as they are,
+/// and after a 429 the limit it names at 0.
+fn reported_windows(
+    state: &ServerState,
+    endpoint: Endpoint,
+    exhausted: Option<(LimitName, u64)>,
+) -> [Window; 4] {
+    let windows = state.windows(endpoint);
+    match exhausted {
+        Some((limit, retry_after_secs)) => bucket::exhausted(windows, limit, retry_after_secs),
+        None => windows,
+    }
 }
 
 async fn message_reply(
@@ -72,14 +101,14 @@ async fn message_reply(
     let input_tokens = checks::input_tokens(&body);
     state
         .admit(Endpoint::Messages, input_tokens)
-        .map_err(|refusal| rate_limited(refusal, &request.model))?;
+        .map_err(|r| rate_limited(r.limit, r.per_minute, r.retry_after_secs))?;
     let admitted = state.windows(Endpoint::Messages);
     let streaming = request.stream == Some(true);
     let cut = apply_fault(state, number, streaming).await?;
     state
         .pause(state.paced(state.scenario.pacing.first_byte_ms as f64))
         .await;
-    let plan = plan_reply(&request, &state.scenario.name);
+    let plan = plan_reply(&request, &state.scenario);
     let id = ids::message_id();
     if streaming {
         let start = message(&id, &request.model, None, input_tokens, 1);
@@ -107,14 +136,12 @@ pub async fn count_tokens(
     body: Body,
 ) -> Response {
     let number = state.number_request(Endpoint::CountTokens);
-    let mut response = match count_tokens_reply(&state, number, &headers, body).await {
-        Ok(response) => response,
-        Err(failure) => failure.into_response(&request_id),
-    };
-    add_rate_limit_headers(
-        response.headers_mut(),
-        &state.windows(Endpoint::CountTokens),
+    let (mut response, exhausted) = answer(
+        count_tokens_reply(&state, number, &headers, body).await,
+        &request_id,
     );
+    let windows = reported_windows(&state, Endpoint::CountTokens, exhausted);
+    add_rate_limit_headers(response.headers_mut(), &windows);
     response
 }
 
@@ -134,7 +161,7 @@ async fn count_tokens_reply(
     known_model(model_id)?;
     state
         .admit(Endpoint::CountTokens, 0)
-        .map_err(|refusal| rate_limited(refusal, model_id))?;
+        .map_err(|r| rate_limited(r.limit, r.per_minute, r.retry_after_secs))?;
     let cut = apply_fault(state, number, false).await?;
     let answer = CountTokensResponse {
         input_tokens: checks::input_tokens(&body),
@@ -286,7 +313,7 @@ fn gateway_rules(scenario: &Scenario, headers: &HeaderMap, body: &Value) -> Resu
             400,
             format!(
                 "Unexpected value(s) {} for the `anthropic-beta` header. Please consult our \
-                 documentation at docs.anthropic.com or try again without the header.",
+                 documentation at docs.claude.com or try again without the header.",
                 listed.join(", ")
             ),
         ));
@@ -307,23 +334,25 @@ fn known_model(id: &str) -> Result<&'static ModelSpec, ApiFailure> {
     checks::model(id).ok_or_else(|| ApiFailure::status(404, format!("model: {id}")))
 }
 
-fn rate_limited(refusal: Refusal, model: &str) -> ApiFailure {
+/// A 429 for `limit`, in the API's words: "This request would exceed the
+/// rate limit for your organization (…) of 40,000 input tokens per minute…".
+fn rate_limited(limit: LimitName, per_minute: u64, retry_after_secs: u64) -> ApiFailure {
     ApiFailure::status(
         429,
         format!(
-            "This request would exceed your organization's rate limit of {} {} per minute \
-             (org: {}, model: {model}). For details, refer to: \
-             https://docs.claude.com/en/api/rate-limits. You can see the response headers for \
-             current usage. Please reduce the prompt length or the maximum tokens requested, or \
-             try again later. You may also contact sales at \
+            "This request would exceed the rate limit for your organization ({}) of {} {} per \
+             minute. For details, refer to: https://docs.claude.com/en/api/rate-limits. You can \
+             see the response headers for current usage. Please reduce the prompt length or the \
+             maximum tokens requested, or try again later. You may also contact sales at \
              https://www.anthropic.com/contact-sales to discuss your options for a rate limit \
              increase.",
-            super::respond::thousands(refusal.per_minute),
-            refusal.limit.unit(),
             ids::ORGANIZATION_ID,
+            super::respond::thousands(per_minute),
+            limit.unit(),
         ),
     )
-    .retry_after(refusal.retry_after_secs)
+    .retry_after(retry_after_secs)
+    .exhausts(limit)
 }
 
 /// Injects the scenario's fault for request `number`: an error answer,
@@ -339,14 +368,14 @@ async fn apply_fault(
     let overloaded =
         |should_retry| ApiFailure::status(529, "Overloaded").should_retry(should_retry);
     match kind {
-        FaultKind::RateLimit { retry_after_secs } => Err(ApiFailure::status(
-            429,
-            "Number of request tokens has exceeded your per-minute rate limit \
-             (https://docs.claude.com/en/api/rate-limits); see the response headers for current \
-             usage. Please reduce the prompt length or the maximum tokens requested, or try \
-             again later.",
-        )
-        .retry_after(retry_after_secs)),
+        FaultKind::RateLimit {
+            retry_after_secs,
+            limit,
+        } => Err(rate_limited(
+            limit,
+            limit.per_minute(&state.scenario.limits),
+            retry_after_secs,
+        )),
         FaultKind::Overloaded { should_retry } => Err(overloaded(should_retry)),
         FaultKind::ServerError => Err(ApiFailure::status(500, "Internal server error")),
         FaultKind::StreamError { after_events } if streaming => {
@@ -498,8 +527,43 @@ pub async fn root() -> Response {
     )
 }
 
-pub async fn not_found(Extension(request_id): Extension<RequestId>) -> Response {
-    ApiFailure::status(404, "Not Found").into_response(&request_id)
+/// What the embedded server answers (each also under
+/// [`super::GATEWAY_PREFIX`]); every other path gets a 404 saying so.
+/// Keep it in step with `router()`: a test sends each of them.
+pub const IMPLEMENTED: [&str; 6] = [
+    "POST /v1/messages",
+    "POST /v1/messages/count_tokens",
+    "GET /v1/models",
+    "GET /v1/models/{id}",
+    "GET|HEAD /api/hello",
+    "GET|HEAD /",
+];
+
+/// The longest path a 404 repeats.
+const SHOWN_PATH_CHARS: usize = 200;
+
+/// A path the server does not serve. A bare "Not Found" reads as a wrong
+/// base URL; the real API may well have the path, so the answer says it
+/// is the embedded server that lacks it, and what it has instead.
+pub async fn not_found(
+    Extension(request_id): Extension<RequestId>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+) -> Response {
+    let path: String = crate::text::printable(uri.path())
+        .chars()
+        .take(SHOWN_PATH_CHARS)
+        .collect();
+    ApiFailure::status(
+        404,
+        format!(
+            "claudetui's embedded server does not implement {method} {path}; it implements \
+             only {} (each also under {}).",
+            IMPLEMENTED.join(", "),
+            super::GATEWAY_PREFIX,
+        ),
+    )
+    .into_response(&request_id)
 }
 
 pub async fn method_not_allowed(Extension(request_id): Extension<RequestId>) -> Response {

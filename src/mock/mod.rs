@@ -11,6 +11,7 @@ mod bucket;
 mod checks;
 mod handlers;
 mod ids;
+mod prompt;
 mod reply;
 mod respond;
 pub mod scenario;
@@ -26,7 +27,7 @@ use axum::routing::{get, post};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use handlers::{ACCEPTED_VERSIONS, MAX_BODY_BYTES};
+pub use handlers::{ACCEPTED_VERSIONS, IMPLEMENTED, MAX_BODY_BYTES};
 pub use ids::ORGANIZATION_ID;
 use scenario::Scenario;
 use state::ServerState;
@@ -166,6 +167,10 @@ impl Drop for MockServer {
 pub const GATEWAY_PREFIX: &str = "/anthropic";
 
 fn strip_gateway_prefix(mut request: axum::extract::Request) -> axum::extract::Request {
+    // The router keeps an `OriginalUri` it finds, so a 404 names the path
+    // as the client sent it, prefix included.
+    let original = axum::extract::OriginalUri(request.uri().clone());
+    request.extensions_mut().insert(original);
     let Some(rest) = request
         .uri()
         .path()

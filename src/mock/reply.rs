@@ -6,7 +6,9 @@
 use serde_json::{Map, Value, json};
 
 use super::ids;
-use crate::api::types::{ContentBlock, MessageContent, MessagesRequest, Role};
+use super::prompt::{asks_for_tool, last_user_turn, prompt_text, without_reminders};
+use super::scenario::{AutoToolCalls, Scenario};
+use crate::api::types::{ContentBlock, MessagesRequest, Role};
 
 /// The longest quote of the user's message a reply repeats, in words.
 const QUOTE_WORDS: usize = 40;
@@ -125,8 +127,9 @@ impl ReplyPlan {
     }
 }
 
-/// Plans the reply to `request`; `scenario` is named in the text.
-pub fn plan_reply(request: &MessagesRequest, scenario: &str) -> ReplyPlan {
+/// Plans the reply to `request`; `scenario` is named in the text and says
+/// when an automatic tool choice calls a tool.
+pub fn plan_reply(request: &MessagesRequest, scenario: &Scenario) -> ReplyPlan {
     let mut budget = request.max_tokens;
     let mut blocks = Vec::new();
     if let Some(limit) = thinking_budget(request) {
@@ -137,14 +140,14 @@ pub fn plan_reply(request: &MessagesRequest, scenario: &str) -> ReplyPlan {
             signature: ids::signature(),
         });
     }
-    let tool = chosen_tool(request);
+    let tool = chosen_tool(request, scenario.auto_tool_calls);
     let forced = tool.as_ref().is_some_and(|t| t.forced);
     let mut stop_reason = "end_turn";
     let mut stop_sequence = None;
     if !forced {
         let mut text = match &tool {
             Some(tool) => format!("I'll use the {} tool for this.", tool.name),
-            None => answer_text(request, scenario),
+            None => answer_text(request, &scenario.name),
         };
         if let Some((at, sequence)) = first_stop_sequence(&text, request) {
             text.truncate(at);
@@ -165,7 +168,7 @@ pub fn plan_reply(request: &MessagesRequest, scenario: &str) -> ReplyPlan {
         }
     }
     if let Some(tool) = tool.filter(|_| stop_reason == "end_turn") {
-        let input = tool_input(&tool.schema, &last_user_text(request));
+        let input = tool_input(&tool.schema, &prompt_text(request));
         let pieces = json_pieces(&input);
         let cost: u64 = pieces.iter().map(|p| p.tokens).sum();
         if cost <= budget {
@@ -210,10 +213,15 @@ struct ChosenTool {
     forced: bool,
 }
 
-/// The tool the reply calls, if any: `tool_choice` any/tool always call
-/// one; auto (the default) calls one unless the last user turn is a tool
-/// result; none never does. Server tools (with a `type`) are not called.
-fn chosen_tool(request: &MessagesRequest) -> Option<ChosenTool> {
+/// The tool the reply calls, if any. `tool_choice` any/tool always call
+/// one (the first, or the one named) and none never does. With auto, the
+/// default, the reply is text unless the prompt asks for a tool by name
+/// ([`asks_for_tool`]) or the scenario calls tools `always` (then the
+/// first when none is named): an agent such as Claude Code really runs
+/// what is called, so the server never calls a tool on its own
+/// initiative. A turn of tool results is answered in text, or an agent
+/// would loop. Server tools (with a `type`) are never called.
+fn chosen_tool(request: &MessagesRequest, auto: AutoToolCalls) -> Option<ChosenTool> {
     let tools: Vec<&Value> = request
         .tools
         .iter()
@@ -227,7 +235,7 @@ fn chosen_tool(request: &MessagesRequest) -> Option<ChosenTool> {
         .unwrap_or("auto");
     let pick = |tool: &Value, forced| {
         Some(ChosenTool {
-            name: tool.get("name").and_then(Value::as_str)?.to_owned(),
+            name: tool_name(tool)?.to_owned(),
             schema: tool.get("input_schema").cloned().unwrap_or(Value::Null),
             forced,
         })
@@ -237,52 +245,53 @@ fn chosen_tool(request: &MessagesRequest) -> Option<ChosenTool> {
         "any" => pick(tools.first()?, true),
         "tool" => {
             let wanted = choice.and_then(|c| c.get("name")).and_then(Value::as_str)?;
-            let tool = tools
-                .iter()
-                .find(|t| t.get("name").and_then(Value::as_str) == Some(wanted))?;
+            let tool = tools.iter().find(|t| tool_name(t) == Some(wanted))?;
             pick(tool, true)
         }
         _ if last_user_tool_result(request).is_some() => None,
-        _ => pick(tools.first()?, false),
+        _ => match (named_tool(request, &tools), auto) {
+            (Some(tool), _) => pick(tool, false),
+            (None, AutoToolCalls::Always) => pick(tools.first()?, false),
+            (None, AutoToolCalls::WhenNamed) => None,
+        },
     }
 }
 
-fn last_user_content(request: &MessagesRequest) -> Option<&MessageContent> {
-    request
-        .messages
-        .iter()
-        .rev()
-        .find(|m| m.role == Role::User)
-        .map(|m| &m.content)
+fn tool_name(tool: &Value) -> Option<&str> {
+    tool.get("name").and_then(Value::as_str)
 }
 
-fn last_user_text(request: &MessagesRequest) -> String {
-    last_user_content(request)
-        .map(MessageContent::text)
-        .unwrap_or_default()
+/// The tool the prompt asks for by name; the earliest mentioned wins.
+fn named_tool<'a>(request: &MessagesRequest, tools: &[&'a Value]) -> Option<&'a Value> {
+    let prompt = prompt_text(request);
+    tools
+        .iter()
+        .filter_map(|tool| Some((asks_for_tool(&prompt, tool_name(tool)?)?, *tool)))
+        .min_by_key(|(at, _)| *at)
+        .map(|(_, tool)| tool)
 }
 
 /// The first tool result of the last user turn: (tool_use_id, content, is_error).
 fn last_user_tool_result(request: &MessagesRequest) -> Option<(String, String, bool)> {
-    let MessageContent::Blocks(blocks) = last_user_content(request)? else {
-        return None;
-    };
-    blocks.iter().find_map(|block| match block {
-        ContentBlock::ToolResult {
-            tool_use_id,
-            content,
-            is_error,
-        } => Some((
-            tool_use_id.clone(),
-            tool_result_text(content.as_ref()),
-            is_error.unwrap_or(false),
-        )),
-        _ => None,
-    })
+    last_user_turn(request)
+        .into_iter()
+        .find_map(|block| match block {
+            ContentBlock::ToolResult {
+                tool_use_id,
+                content,
+                is_error,
+            } => Some((
+                tool_use_id,
+                tool_result_text(content.as_ref()),
+                is_error.unwrap_or(false),
+            )),
+            _ => None,
+        })
 }
 
+/// A tool result's text, without the reminders agents append to it.
 fn tool_result_text(content: Option<&Value>) -> String {
-    match content {
+    let text = match content {
         Some(Value::String(text)) => text.clone(),
         Some(Value::Array(blocks)) => blocks
             .iter()
@@ -291,7 +300,8 @@ fn tool_result_text(content: Option<&Value>) -> String {
             .join(" "),
         Some(other) => other.to_string(),
         None => String::new(),
-    }
+    };
+    without_reminders(&text)
 }
 
 /// The name of the tool an earlier assistant turn called with `id`.
@@ -339,7 +349,7 @@ fn answer_text(request: &MessagesRequest, scenario: &str) -> String {
         }
         None => format!(
             "You said: “{}”. {origin}",
-            quote(&last_user_text(request), QUOTE_WORDS)
+            quote(&prompt_text(request), QUOTE_WORDS)
         ),
     };
     let seed = fnv1a(&serde_json::to_string(&request.messages).unwrap_or_default());
@@ -356,7 +366,7 @@ fn thinking_text(request: &MessagesRequest) -> String {
     format!(
         "The user wrote “{}”. I am claudetui's embedded server, so I will quote the message \
          back, say where the reply comes from, and keep the answer short.",
-        quote(&last_user_text(request), 12)
+        quote(&prompt_text(request), 12)
     )
 }
 
@@ -522,7 +532,7 @@ fn plausible_string(name: &str, schema: &Value, user_text: &str) -> String {
     let name = name.to_ascii_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| name.contains(w));
     if has(&["location", "city", "place", "address", "region"]) {
-        "San Francisco, CA".into()
+        place_in(user_text).unwrap_or_else(|| "San Francisco, CA".into())
     } else if has(&[
         "query", "search", "question", "prompt", "text", "topic", "keyword",
     ]) || name == "q"
@@ -554,6 +564,35 @@ fn plausible_string(name: &str, schema: &Value, user_text: &str) -> String {
     } else {
         "example".into()
     }
+}
+
+/// A place the prompt names after "in", "for", "at" or "near": the run of
+/// capitalised words that follows ("weather in New York?" → "New York").
+fn place_in(text: &str) -> Option<String> {
+    const BEFORE_A_PLACE: [&str; 4] = ["in", "for", "at", "near"];
+    let words: Vec<&str> = text.split_whitespace().collect();
+    (0..words.len())
+        .filter(|&i| BEFORE_A_PLACE.contains(&words[i].to_ascii_lowercase().as_str()))
+        .find_map(|i| capitalised_run(&words[i + 1..]))
+}
+
+fn capitalised_run(words: &[&str]) -> Option<String> {
+    let mut run: Vec<&str> = Vec::new();
+    for word in words {
+        let bare = word.trim_end_matches(['?', '!', '.', ';', ':', ',']);
+        if !bare.starts_with(|c: char| c.is_uppercase()) || bare == "I" {
+            break;
+        }
+        // A comma joins "Paris, France"; other punctuation ends the place.
+        let ends = bare.len() < word.len() && !word.ends_with(',');
+        run.push(if ends { bare } else { word });
+        if ends {
+            break;
+        }
+    }
+    let place = run.join(" ");
+    let place = place.trim_end_matches(',');
+    (!place.is_empty()).then(|| place.to_owned())
 }
 
 /// FNV-1a: a hash that stays the same across runs and Rust versions.
@@ -588,7 +627,10 @@ mod tests {
 
     #[test]
     fn the_reply_quotes_the_user_and_names_its_origin() {
-        let plan = plan_reply(&simple(1000, "Hello   there,\nclaude"), "default");
+        let plan = plan_reply(
+            &simple(1000, "Hello   there,\nclaude"),
+            &Scenario::default(),
+        );
         let text = text_of(&plan);
         assert!(
             text.starts_with("You said: “Hello there, claude”."),
@@ -602,18 +644,21 @@ mod tests {
 
     #[test]
     fn the_reply_is_deterministic_and_varies_with_the_request() {
-        let a = text_of(&plan_reply(&simple(1000, "one"), "default"));
-        assert_eq!(a, text_of(&plan_reply(&simple(1000, "one"), "default")));
+        let a = text_of(&plan_reply(&simple(1000, "one"), &Scenario::default()));
+        assert_eq!(
+            a,
+            text_of(&plan_reply(&simple(1000, "one"), &Scenario::default()))
+        );
         let lengths: std::collections::BTreeSet<usize> = ["one", "two", "three", "four", "five"]
             .iter()
-            .map(|t| text_of(&plan_reply(&simple(1000, t), "default")).len())
+            .map(|t| text_of(&plan_reply(&simple(1000, t), &Scenario::default())).len())
             .collect();
         assert!(lengths.len() > 1, "every reply had the same length");
     }
 
     #[test]
     fn max_tokens_cuts_the_reply_word_by_word() {
-        let plan = plan_reply(&simple(5, "Hello"), "default");
+        let plan = plan_reply(&simple(5, "Hello"), &Scenario::default());
         assert_eq!(plan.stop_reason, "max_tokens");
         assert_eq!(plan.output_tokens(), 5);
         assert_eq!(text_of(&plan), "You said: “Hello”. This reply");
@@ -623,7 +668,7 @@ mod tests {
     fn a_stop_sequence_ends_the_reply_before_it() {
         let mut req = simple(1000, "say STOP now");
         req.stop_sequences = Some(vec!["never".into(), "STOP".into()]);
-        let plan = plan_reply(&req, "default");
+        let plan = plan_reply(&req, &Scenario::default());
         assert_eq!(plan.stop_reason, "stop_sequence");
         assert_eq!(plan.stop_sequence.as_deref(), Some("STOP"));
         assert_eq!(text_of(&plan), "You said: “say ");
@@ -631,7 +676,7 @@ mod tests {
 
     #[test]
     fn pieces_join_back_to_the_text() {
-        let plan = plan_reply(&simple(1000, "a b c d e f g"), "default");
+        let plan = plan_reply(&simple(1000, "a b c d e f g"), &Scenario::default());
         let PlannedBlock::Text { pieces } = &plan.blocks[0] else {
             panic!("expected text");
         };
@@ -659,17 +704,75 @@ mod tests {
         }])
     }
 
-    #[test]
-    fn auto_tool_choice_says_a_word_then_calls_the_tool() {
-        let plan = plan_reply(
+    /// Claude Code's everyday tools, whose names are plain words.
+    fn agent_tools() -> Value {
+        let tool = |name: &str, property: &str| {
+            json!({"name": name, "input_schema": {"type": "object",
+                "properties": {property: {"type": "string"}}, "required": [property]}})
+        };
+        json!([
+            tool("Bash", "command"),
+            tool("Read", "file_path"),
+            tool("Write", "file_path"),
+            tool("Agent", "prompt")
+        ])
+    }
+
+    fn auto(tools: Value, prompt: &str, scenario: &Scenario) -> ReplyPlan {
+        plan_reply(
             &request(json!({
-                "model": "m", "max_tokens": 500, "tools": weather_tools(),
-                "messages": [{"role": "user", "content": "Weather in Paris?"}]
+                "model": "m", "max_tokens": 500, "tools": tools,
+                "messages": [{"role": "user", "content": prompt}]
             })),
-            "default",
-        );
+            scenario,
+        )
+    }
+
+    fn tool_call(plan: &ReplyPlan) -> Option<(String, Value)> {
+        plan.blocks.iter().find_map(|b| match b.content_block() {
+            ContentBlock::ToolUse { name, input, .. } => Some((name, input)),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn auto_tool_choice_answers_in_text_unless_the_prompt_names_a_tool() {
+        let default = Scenario::default();
+        for prompt in [
+            "say hi",
+            "Weather in Paris?",
+            "write a haiku about the sea",
+            "Read me a story, agent",
+        ] {
+            for tools in [weather_tools(), agent_tools()] {
+                let plan = auto(tools, prompt, &default);
+                assert_eq!(plan.stop_reason, "end_turn", "{prompt}: {plan:?}");
+                assert_eq!(tool_call(&plan), None, "{prompt}");
+                assert!(text_of(&plan).starts_with("You said: “"), "{prompt}");
+            }
+        }
+        let plan = auto(agent_tools(), "please run bash: ls", &default);
         assert_eq!(plan.stop_reason, "tool_use");
-        assert_eq!(text_of(&plan), "I'll use the get_weather tool for this.");
+        assert_eq!(text_of(&plan), "I'll use the Bash tool for this.");
+        assert_eq!(
+            tool_call(&plan),
+            Some(("Bash".into(), json!({"command": "echo hello"})))
+        );
+        let plan = auto(
+            agent_tools(),
+            "Use the Read tool, then the Bash tool",
+            &default,
+        );
+        assert_eq!(tool_call(&plan).map(|c| c.0).as_deref(), Some("Read"));
+    }
+
+    #[test]
+    fn a_named_tool_gets_an_input_from_its_own_schema_and_the_prompt() {
+        let plan = auto(
+            weather_tools(),
+            "Use get_weather for New York City, please",
+            &Scenario::default(),
+        );
         let Some(PlannedBlock::ToolUse {
             id,
             name,
@@ -683,7 +786,7 @@ mod tests {
         assert_eq!(name, "get_weather");
         assert_eq!(
             input,
-            &json!({"location": "San Francisco, CA", "unit": "fahrenheit", "days": 1, "detailed": true})
+            &json!({"location": "New York City", "unit": "fahrenheit", "days": 1, "detailed": true})
         );
         assert_eq!(pieces[0].text, "");
         let joined: String = pieces.iter().map(|p| p.text.as_str()).collect();
@@ -691,33 +794,83 @@ mod tests {
     }
 
     #[test]
-    fn forced_tool_choice_calls_the_named_tool_without_text() {
+    fn the_injected_context_never_names_a_tool() {
+        let plan = plan_reply(
+            &request(json!({
+                "model": "m", "max_tokens": 500, "tools": agent_tools(),
+                "messages": [{"role": "user", "content": [
+                    {"type": "text", "text": "<system-reminder>\nYou can run Bash and use the Agent tool.\n</system-reminder>\n\n"},
+                    {"type": "text", "text": "say hi"}
+                ]}]
+            })),
+            &Scenario::default(),
+        );
+        assert_eq!(tool_call(&plan), None, "{plan:?}");
+        assert!(text_of(&plan).starts_with("You said: “say hi”."));
+    }
+
+    #[test]
+    fn the_tool_use_scenario_calls_a_tool_whenever_tools_are_offered() {
+        let tool_use = Scenario::load("tool-use").unwrap();
+        assert_eq!(tool_use.auto_tool_calls, AutoToolCalls::Always);
+        let plan = auto(weather_tools(), "Weather in Paris?", &tool_use);
+        assert_eq!(plan.stop_reason, "tool_use");
+        assert_eq!(
+            tool_call(&plan),
+            Some((
+                "get_weather".into(),
+                json!({"location": "Paris", "unit": "fahrenheit", "days": 1, "detailed": true})
+            ))
+        );
+        let plan = auto(agent_tools(), "hello, use the Agent tool", &tool_use);
+        assert_eq!(tool_call(&plan).map(|c| c.0).as_deref(), Some("Agent"));
+        assert_eq!(auto(json!([]), "hi", &tool_use).stop_reason, "end_turn");
+    }
+
+    #[test]
+    fn forced_tool_choice_calls_the_chosen_tool_with_its_own_schema_only() {
         let mut tools = weather_tools();
         tools.as_array_mut().unwrap().push(json!({
             "name": "search", "input_schema": {"type": "object",
-            "properties": {"query": {"type": "string"}}, "required": ["query"]}
+            "properties": {"query": {"type": "string"}, "limit": {"type": "integer"}},
+            "required": ["query"]}
         }));
-        for (choice, expected) in [
-            (json!({"type": "any"}), "get_weather"),
-            (json!({"type": "tool", "name": "search"}), "search"),
-        ] {
+        let cases = [
+            (
+                json!({"type": "any"}),
+                "get_weather",
+                json!({"location": "Lyon", "unit": "fahrenheit", "days": 1, "detailed": true}),
+            ),
+            (
+                json!({"type": "tool", "name": "search"}),
+                "search",
+                json!({"query": "find rust books in Lyon"}),
+            ),
+        ];
+        for (choice, expected, input) in cases {
             let plan = plan_reply(
                 &request(json!({
                     "model": "m", "max_tokens": 500, "tools": tools, "tool_choice": choice,
-                    "messages": [{"role": "user", "content": "find rust books please"}]
+                    "messages": [{"role": "user", "content": [
+                        {"type": "text", "text": "<system-reminder>in Zurich, use search</system-reminder>"},
+                        {"type": "text", "text": "find rust books in Lyon"}
+                    ]}]
                 })),
-                "default",
+                &Scenario::default(),
             );
             assert_eq!(plan.blocks.len(), 1, "{plan:?}");
-            let ContentBlock::ToolUse { name, input, .. } = plan.blocks[0].content_block() else {
-                panic!("expected a tool call");
-            };
-            assert_eq!(name, expected);
-            if expected == "search" {
-                assert_eq!(input, json!({"query": "find rust books please"}));
-            }
+            assert_eq!(tool_call(&plan), Some((expected.to_owned(), input)));
             assert_eq!(plan.stop_reason, "tool_use");
         }
+        let missing = plan_reply(
+            &request(json!({
+                "model": "m", "max_tokens": 500, "tools": tools,
+                "tool_choice": {"type": "tool", "name": "nope"},
+                "messages": [{"role": "user", "content": "hi"}]
+            })),
+            &Scenario::default(),
+        );
+        assert_eq!(tool_call(&missing), None);
     }
 
     #[test]
@@ -726,30 +879,74 @@ mod tests {
             &request(json!({
                 "model": "m", "max_tokens": 500, "tools": weather_tools(),
                 "tool_choice": {"type": "none"},
-                "messages": [{"role": "user", "content": "hi"}]
+                "messages": [{"role": "user", "content": "use get_weather"}]
             })),
-            "default",
+            &Scenario::default(),
         );
         assert_eq!(none.stop_reason, "end_turn");
-        let answered = plan_reply(
+        for scenario in [Scenario::default(), Scenario::load("tool-use").unwrap()] {
+            let answered = plan_reply(
+                &request(json!({
+                    "model": "m", "max_tokens": 500, "tools": weather_tools(),
+                    "messages": [
+                        {"role": "user", "content": "use get_weather for Paris"},
+                        {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1",
+                            "name": "get_weather", "input": {"location": "Paris"}}]},
+                        {"role": "user", "content": [
+                            {"type": "tool_result", "tool_use_id": "toolu_1",
+                             "content": "18 degrees and sunny<system-reminder>be nice</system-reminder>"},
+                            {"type": "text", "text": "<system-reminder>use get_weather</system-reminder>"}
+                        ]}
+                    ]
+                })),
+                &scenario,
+            );
+            assert_eq!(answered.stop_reason, "end_turn");
+            let text = text_of(&answered);
+            assert!(
+                text.starts_with("The get_weather tool returned: “18 degrees and sunny”."),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_thinking_quotes_the_prompt_not_the_reminder() {
+        let plan = plan_reply(
             &request(json!({
-                "model": "m", "max_tokens": 500, "tools": weather_tools(),
-                "messages": [
-                    {"role": "user", "content": "Weather in Paris?"},
-                    {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1",
-                        "name": "get_weather", "input": {"location": "Paris"}}]},
-                    {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1",
-                        "content": "18 degrees and sunny"}]}
-                ]
+                "model": "m", "max_tokens": 2000, "thinking": {"type": "adaptive"},
+                "messages": [{"role": "user", "content": [
+                    {"type": "text", "text": "<system-reminder>\ncontext\n</system-reminder>\n\n"},
+                    {"type": "text", "text": "say hi"}
+                ]}]
             })),
-            "default",
+            &Scenario::default(),
         );
-        assert_eq!(answered.stop_reason, "end_turn");
-        let text = text_of(&answered);
+        let ContentBlock::Thinking { thinking, .. } = plan.blocks[0].content_block() else {
+            panic!("expected thinking first");
+        };
         assert!(
-            text.starts_with("The get_weather tool returned: “18 degrees and sunny”."),
-            "{text}"
+            thinking.starts_with("The user wrote “say hi”."),
+            "{thinking}"
         );
+        assert!(!thinking.contains("context"), "{thinking}");
+    }
+
+    #[test]
+    fn places_are_read_from_the_prompt() {
+        let table = [
+            ("Weather in Paris?", Some("Paris")),
+            (
+                "weather for today in Paris, France please",
+                Some("Paris, France"),
+            ),
+            ("I am at Home. Tell me", Some("Home")),
+            ("what about in I think", None),
+            ("nothing here", None),
+        ];
+        for (text, expected) in table {
+            assert_eq!(place_in(text).as_deref(), expected, "{text}");
+        }
     }
 
     #[test]
@@ -760,7 +957,7 @@ mod tests {
                 "thinking": {"type": "enabled", "budget_tokens": 1024},
                 "messages": [{"role": "user", "content": "hi"}]
             })),
-            "default",
+            &Scenario::default(),
         );
         let ContentBlock::Thinking {
             thinking,
@@ -788,7 +985,7 @@ mod tests {
                     "model": "m", "max_tokens": 2000, "thinking": thinking,
                     "messages": [{"role": "user", "content": "hi"}]
                 })),
-                "default",
+                &Scenario::default(),
             );
             assert_eq!(plan.blocks.len(), blocks, "{thinking}");
         }

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::bucket::Window;
 use super::ids;
+use super::scenario::LimitName;
 use crate::api::types::ErrorEnvelope;
 
 /// The `request-id` of the request being answered (a request extension).
@@ -69,6 +70,8 @@ pub struct ApiFailure {
     pub message: String,
     pub retry_after_secs: Option<u64>,
     pub should_retry: Option<bool>,
+    /// The limit a 429 names, which its rate-limit headers show at 0.
+    pub exhausted: Option<LimitName>,
 }
 
 impl ApiFailure {
@@ -79,6 +82,7 @@ impl ApiFailure {
             message: message.into(),
             retry_after_secs: None,
             should_retry: None,
+            exhausted: None,
         }
     }
 
@@ -89,6 +93,11 @@ impl ApiFailure {
 
     pub fn retry_after(mut self, secs: u64) -> ApiFailure {
         self.retry_after_secs = Some(secs);
+        self
+    }
+
+    pub fn exhausts(mut self, limit: LimitName) -> ApiFailure {
+        self.exhausted = Some(limit);
         self
     }
 

@@ -55,11 +55,22 @@ const BUILTINS: &[(&str, &str)] = &[
         include_str!("../../assets/scenarios/picky-gateway.toml"),
     ),
     (
+        CLAUDE_CODE_GATEWAY,
+        include_str!("../../assets/scenarios/claude-code-gateway.toml"),
+    ),
+    (
         "tight-limits",
         include_str!("../../assets/scenarios/tight-limits.toml"),
     ),
     ("flaky", include_str!("../../assets/scenarios/flaky.toml")),
+    (
+        "tool-use",
+        include_str!("../../assets/scenarios/tool-use.toml"),
+    ),
 ];
+
+/// The built-in whose refusals come from [`crate::api::claude_code`].
+const CLAUDE_CODE_GATEWAY: &str = "claude-code-gateway";
 
 /// Why a scenario could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -96,6 +107,21 @@ pub struct Scenario {
     /// Top-level body fields refused with a 400 `Extra inputs are not
     /// permitted`, as a gateway that does not forward them answers.
     pub reject_fields: Vec<String>,
+    /// When a reply to `tool_choice` auto (or none given) calls a tool.
+    pub auto_tool_calls: AutoToolCalls,
+}
+
+/// Whether a reply with `tool_choice` auto (the default) calls a tool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AutoToolCalls {
+    /// Only a tool the user's prompt asks for by name: an agent really runs
+    /// what is called, so the server never calls one on its own initiative.
+    #[default]
+    WhenNamed,
+    /// Every time tools are offered: the one the prompt names, else the
+    /// first (a turn of tool results is still answered in text).
+    Always,
 }
 
 /// Per-minute budgets of the token-bucket model.
@@ -105,6 +131,45 @@ pub struct Limits {
     pub requests_per_minute: u64,
     pub input_tokens_per_minute: u64,
     pub output_tokens_per_minute: u64,
+}
+
+/// One of the per-minute budgets, as a 429 names it and as the
+/// `anthropic-ratelimit-*` header family that reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitName {
+    Requests,
+    InputTokens,
+    OutputTokens,
+}
+
+impl LimitName {
+    /// As the API's message says it: `50 requests per minute`.
+    pub fn unit(self) -> &'static str {
+        match self {
+            LimitName::Requests => "requests",
+            LimitName::InputTokens => "input tokens",
+            LimitName::OutputTokens => "output tokens",
+        }
+    }
+
+    /// The header family, `anthropic-ratelimit-requests` and so on.
+    pub fn header_prefix(self) -> &'static str {
+        match self {
+            LimitName::Requests => "anthropic-ratelimit-requests",
+            LimitName::InputTokens => "anthropic-ratelimit-input-tokens",
+            LimitName::OutputTokens => "anthropic-ratelimit-output-tokens",
+        }
+    }
+
+    /// This budget's size in `limits`.
+    pub fn per_minute(self, limits: &Limits) -> u64 {
+        match self {
+            LimitName::Requests => limits.requests_per_minute,
+            LimitName::InputTokens => limits.input_tokens_per_minute,
+            LimitName::OutputTokens => limits.output_tokens_per_minute,
+        }
+    }
 }
 
 /// How fast replies arrive, before `MockConfig::speed` scales it.
@@ -166,8 +231,12 @@ impl Trigger {
 /// What an injected fault does.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FaultKind {
-    /// 429 `rate_limit_error` with `retry-after`.
-    RateLimit { retry_after_secs: u64 },
+    /// 429 `rate_limit_error` with `retry-after`, naming `limit`, which
+    /// the response's rate-limit headers show at 0.
+    RateLimit {
+        retry_after_secs: u64,
+        limit: LimitName,
+    },
     /// 529 `overloaded_error`, with `x-should-retry` when set.
     Overloaded { should_retry: Option<bool> },
     /// 500 `api_error`.
@@ -227,6 +296,7 @@ impl Default for Scenario {
             faults: Vec::new(),
             reject_betas: Vec::new(),
             reject_fields: Vec::new(),
+            auto_tool_calls: AutoToolCalls::WhenNamed,
         }
     }
 }
@@ -240,7 +310,7 @@ impl Scenario {
     /// A built-in scenario by name, or a scenario file by path.
     pub fn load(name_or_path: &str) -> Result<Scenario, ScenarioError> {
         if let Some((name, text)) = BUILTINS.iter().find(|(name, _)| *name == name_or_path) {
-            return Scenario::from_toml(text, name);
+            return Scenario::from_toml(text, name).map(|s| with_data_from_code(name, s));
         }
         let path = Path::new(name_or_path);
         let looks_like_path = name_or_path.contains(['/', '\\']) || name_or_path.ends_with(".toml");
@@ -307,6 +377,30 @@ impl Scenario {
     }
 }
 
+/// Fills in what a built-in takes from code rather than its file:
+/// `claude-code-gateway` refuses a beta value and a field that
+/// [`claude_code`] records Claude Code as sending, so the scenario cannot
+/// drift from the captured data (and the doctor, which reads the same
+/// data, knows the setting that drops both).
+fn with_data_from_code(name: &str, mut scenario: Scenario) -> Scenario {
+    use crate::api::claude_code;
+    if name == CLAUDE_CODE_GATEWAY {
+        let (beta, field) = (
+            claude_code::PROMPT_CACHING_SCOPE_BETA,
+            claude_code::CONTEXT_MANAGEMENT_FIELD,
+        );
+        scenario.reject_betas = vec![beta.to_owned()];
+        scenario.reject_fields = vec![field.to_owned()];
+        scenario.description = format!(
+            "A gateway that refuses two things Claude Code sends with a 400: the anthropic-beta \
+             value {beta} and the {field} field; with {} Claude Code sends neither and works \
+             through it",
+            claude_code::DISABLE_EXPERIMENTAL_BETAS
+        );
+    }
+    scenario
+}
+
 /// The file format; every section is optional and falls back to `default`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -326,6 +420,7 @@ struct ScenarioFile {
     reject_betas: Vec<String>,
     #[serde(default)]
     reject_fields: Vec<String>,
+    auto_tool_calls: Option<AutoToolCalls>,
 }
 
 /// One `[[faults]]` table: a trigger (`every`/`offset`, `at` or
@@ -339,6 +434,7 @@ struct FaultFile {
     at: Option<Vec<u64>>,
     probability: Option<f64>,
     retry_after_secs: Option<u64>,
+    limit: Option<LimitName>,
     should_retry: Option<bool>,
     after_events: Option<u64>,
     delay_ms: Option<u64>,
@@ -385,6 +481,7 @@ impl ScenarioFile {
             faults,
             reject_betas: self.reject_betas,
             reject_fields: self.reject_fields,
+            auto_tool_calls: self.auto_tool_calls.unwrap_or(base.auto_tool_calls),
         })
     }
 }
@@ -398,6 +495,9 @@ impl FaultFile {
         let kind = match self.kind.as_str() {
             "rate_limit" => FaultKind::RateLimit {
                 retry_after_secs: needs(self.retry_after_secs, "retry_after_secs")?,
+                // "Number of request tokens has exceeded…": the limit an
+                // organisation most often hits.
+                limit: self.limit.unwrap_or(LimitName::InputTokens),
             },
             "overloaded" => FaultKind::Overloaded {
                 should_retry: self.should_retry,
@@ -473,6 +573,17 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_lists_every_builtin() {
+        let readme = include_str!("../../README.md");
+        for name in Scenario::builtin_names() {
+            assert!(
+                readme.contains(&format!("| `{name}` |")),
+                "README.md's scenario table has no row for `{name}`"
+            );
+        }
+    }
+
+    #[test]
     fn default_impl_matches_the_default_file() {
         assert_eq!(Scenario::load("default").unwrap(), Scenario::default());
     }
@@ -541,6 +652,10 @@ mod tests {
                 "unknown field `colour`",
             ),
             ("auth = \"maybe\"", "unknown variant `maybe`"),
+            (
+                "[[faults]]\nkind = \"rate_limit\"\nevery = 1\nretry_after_secs = 1\nlimit = \"tokens\"",
+                "unknown variant `tokens`",
+            ),
             ("reject_betas = [\"a,b\"]", "not `a,b`"),
             ("reject_fields = [\" \"]", "reject_betas and reject_fields"),
         ];
@@ -583,6 +698,32 @@ mod tests {
         );
         let default = Scenario::default();
         assert!(default.reject_betas.is_empty() && default.reject_fields.is_empty());
+    }
+
+    #[test]
+    fn claude_code_gateway_refuses_only_what_the_setting_drops() {
+        use crate::api::claude_code::{DISABLE_EXPERIMENTAL_BETAS, dropped_by_setting};
+        let gateway = Scenario::load(CLAUDE_CODE_GATEWAY).unwrap();
+        assert_eq!(gateway.reject_betas, ["prompt-caching-scope-2026-01-05"]);
+        assert_eq!(gateway.reject_fields, ["context_management"]);
+        for refused in gateway.reject_betas.iter().chain(&gateway.reject_fields) {
+            assert!(dropped_by_setting(refused), "{refused}");
+        }
+        assert!(
+            gateway.description.contains(DISABLE_EXPERIMENTAL_BETAS),
+            "{}",
+            gateway.description
+        );
+        // Otherwise the default: limits, pacing, auth, no faults.
+        let default = Scenario::default();
+        assert_eq!(
+            (gateway.limits, gateway.pacing, gateway.auth),
+            (default.limits, default.pacing, default.auth)
+        );
+        assert!(gateway.faults.is_empty());
+        // Only the built-in takes the data: a file of that name is its own.
+        let own = Scenario::from_toml("name = \"claude-code-gateway\"", "x").unwrap();
+        assert!(own.reject_betas.is_empty());
     }
 
     #[test]

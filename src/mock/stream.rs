@@ -266,10 +266,10 @@ mod tests {
             "model": "m", "max_tokens": 2000,
             "thinking": {"type": "enabled", "budget_tokens": 1024},
             "tools": [{"name": "t", "input_schema": {"type": "object"}}],
-            "messages": [{"role": "user", "content": "hi"}]
+            "messages": [{"role": "user", "content": "use the t tool"}]
         }))
         .unwrap();
-        let plan = plan_reply(&request, "default");
+        let plan = plan_reply(&request, &crate::mock::scenario::Scenario::default());
         let events = script(message("msg_1", "m", None, 5, 1), &plan);
         let mut names: Vec<&str> = events.iter().map(|e| e.name).collect();
         names.dedup();

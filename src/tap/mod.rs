@@ -29,7 +29,7 @@ use tokio_util::task::TaskTracker;
 use crate::engine::client::{ClientError, ClientSettings};
 use crate::engine::store_writer::StoreWriter;
 use crate::engine::{Event, EventSender};
-use crate::exchange::Exchange;
+use crate::exchange::{Exchange, Source};
 use crate::store::Store;
 pub use tally::Tally;
 
@@ -89,6 +89,13 @@ pub struct TapConfig {
     pub header_timeout: Duration,
     /// Also act as an HTTPS proxy that opens the Anthropic hosts.
     pub mitm: Option<mitm::Mitm>,
+    /// What the exchanges are recorded as: [`Source::Tap`], or
+    /// [`Source::Mock`] in front of `claudetui mock --record`'s server.
+    pub source: Source,
+    /// Record the tap's own address as each request's URL, not the
+    /// upstream's: in front of `mock --record` the upstream is an internal
+    /// port, and the client sent to the tap.
+    pub record_own_address: bool,
 }
 
 impl TapConfig {
@@ -105,6 +112,8 @@ impl TapConfig {
             store: None,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             mitm: None,
+            source: Source::Tap,
+            record_own_address: false,
         }
     }
 }
@@ -134,6 +143,9 @@ struct Shared {
     /// Whoever wants to hear about each finished exchange (the command's
     /// live log), besides the event channel.
     listener: Mutex<Option<Listener>>,
+    source: Source,
+    /// Recorded in place of `upstream` (see `TapConfig::record_own_address`).
+    recorded_base: Option<String>,
 }
 
 impl Shared {
@@ -233,6 +245,8 @@ impl TapServer {
             https_client,
             proxies,
             listener: Mutex::new(None),
+            source: config.source,
+            recorded_base: config.record_own_address.then(|| format!("http://{addr}")),
         });
         let (stop, mut stopped) = watch::channel(false);
         let serving = shared.clone();

@@ -24,7 +24,7 @@ use crate::engine::recorder::{Head, Recorder, version_name};
 use crate::engine::request::join_url;
 use crate::engine::timing::Probe;
 use crate::engine::transport;
-use crate::exchange::{Client, ExchangeId, RecordedRequest, Source};
+use crate::exchange::{Client, ExchangeId, RecordedRequest};
 use crate::store::redact::{credential_values, redact_headers, redact_text};
 
 use super::Shared;
@@ -104,14 +104,18 @@ pub(super) async fn forward(
         &[header::HOST, header::CONTENT_LENGTH, header::EXPECT],
     );
     let client_headers = to_list(&parts.headers);
+    let recorded_url = match &shared.recorded_base {
+        Some(base) if upstream == shared.upstream => join_url(base, path_and_query),
+        _ => url.clone(),
+    };
     let head = Head {
         id: ExchangeId::new(),
         started_at,
         profile: shared.profile.clone(),
-        request: recorded_request(parts.method.as_str(), &url, &forwarded, &body),
+        request: recorded_request(parts.method.as_str(), &recorded_url, &forwarded, &body),
         attempt: 1,
         retry_of: None,
-        source: Source::Tap,
+        source: shared.source,
         client: Client::from_headers(&client_headers),
     };
     let recorder = Recorder::begin(

@@ -411,7 +411,9 @@ fn on_engine(app: &mut App, event: Event, effects: &mut Vec<Effect>) {
                     app.in_flight.remove(first);
                     app.response.shown().is_none_or(|shown| shown == first)
                 }
-                (None, crate::exchange::Source::Tap) => {
+                // Another program's traffic (the tap; the recording mock
+                // does not feed the dashboard, but would count the same).
+                (None, crate::exchange::Source::Tap | crate::exchange::Source::Mock) => {
                     let tap = app.tap.as_mut();
                     let follow = tap.as_ref().is_none_or(|t| t.follow);
                     if let Some(tap) = tap {
@@ -421,7 +423,7 @@ fn on_engine(app: &mut App, event: Event, effects: &mut Vec<Effect>) {
                 }
                 (None, crate::exchange::Source::Claudetui) => true,
             };
-            let tapped = source == crate::exchange::Source::Tap;
+            let tapped = source != crate::exchange::Source::Claudetui;
             app.in_flight
                 .insert(id.clone(), InFlight { attempt, tapped });
             let label = client

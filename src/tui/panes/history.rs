@@ -719,9 +719,10 @@ impl Columns {
         let theme = ctx.theme;
         let mut spans = Vec::with_capacity(12);
         let time = row.started_at.with_timezone(&offset).format("%H:%M:%S");
-        // What another program sent (the tap) stands apart from one's own.
+        // What another program sent (the tap, the recording mock) stands
+        // apart from one's own.
         let time_style = match row.source {
-            Source::Tap => theme.accent,
+            Source::Tap | Source::Mock => theme.accent,
             Source::Claudetui => theme.dim,
         };
         spans.push(Span::styled(time.to_string(), time_style));
