@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use super::bucket::Refusal;
 use super::checks;
 use super::ids;
+use super::page::{self, PageQuery};
 use super::reply::plan_reply;
 use super::respond::{ApiFailure, RequestId, add_rate_limit_headers, json as json_response};
 use super::scenario::{AuthMode, FaultKind, Scenario};
@@ -195,7 +196,10 @@ fn too_large() -> ApiFailure {
 
 /// Any non-empty `x-api-key` or `Authorization: Bearer` credential passes,
 /// unless the scenario refuses every key.
-fn check_credentials(state: &ServerState, headers: &HeaderMap) -> Result<(), ApiFailure> {
+fn check_credentials(
+    state: &ServerState,
+    headers: &HeaderMap,
+) -> Result<(), ApiFailure> {
     let header_text = |name| {
         headers
             .get(name)
@@ -421,58 +425,17 @@ pub fn models_page(
     before_id: Option<&str>,
     after_id: Option<&str>,
 ) -> Result<ModelList, ApiFailure> {
-    let limit = match limit {
-        None => 20,
-        Some(text) => text.trim().parse::<i64>().map_err(|_| {
-            ApiFailure::status(
-                400,
-                "limit: Input should be a valid integer, unable to parse string as an integer",
-            )
-        })?,
-    };
-    if limit < 1 {
-        return Err(ApiFailure::status(
-            400,
-            "limit: Input should be greater than or equal to 1",
-        ));
-    }
-    if limit > 1000 {
-        return Err(ApiFailure::status(
-            400,
-            "limit: Input should be less than or equal to 1000",
-        ));
-    }
-    let limit = limit as usize;
     let mut sorted: Vec<&ModelSpec> = models.iter().collect();
     sorted.sort_by(|a, b| b.created_at.cmp(a.created_at));
-    let position = |param: &str, id: &str| {
-        sorted.iter().position(|m| m.id == id).ok_or_else(|| {
-            ApiFailure::status(400, format!("{param}: no model with id `{id}` in the list"))
-        })
+    let ids: Vec<&str> = sorted.iter().map(|m| m.id).collect();
+    let query = PageQuery {
+        limit,
+        before_id,
+        after_id,
     };
-    let (range, has_more) = match (before_id, after_id) {
-        (Some(_), Some(_)) => {
-            return Err(ApiFailure::status(
-                400,
-                "before_id and after_id cannot both be given",
-            ));
-        }
-        (Some(before), None) => {
-            let end = position("before_id", before)?;
-            let start = end.saturating_sub(limit);
-            (start..end, start > 0)
-        }
-        (None, after) => {
-            let start = match after {
-                Some(after) => position("after_id", after)? + 1,
-                None => 0,
-            };
-            let end = (start + limit).min(sorted.len());
-            (start..end, end < sorted.len())
-        }
-    };
+    let span = page::span(&ids, query, "model")?;
     let data: Vec<ModelInfo> = sorted
-        .get(range)
+        .get(span.range)
         .unwrap_or_default()
         .iter()
         .map(|m| model_info(m))
@@ -481,7 +444,7 @@ pub fn models_page(
         first_id: data.first().map(|m| m.id.clone()),
         last_id: data.last().map(|m| m.id.clone()),
         data,
-        has_more,
+        has_more: span.has_more,
     })
 }
 

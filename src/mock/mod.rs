@@ -11,6 +11,7 @@ mod bucket;
 mod checks;
 mod handlers;
 mod ids;
+mod page;
 mod reply;
 mod respond;
 pub mod scenario;
