@@ -146,7 +146,7 @@ async fn count_tokens_reply(
 /// The typed request the reply is planned from. Lint has passed the body,
 /// so this only fails on shapes the planner does not model; `system`-role
 /// turns (which some models accept) are left out of the conversation.
-fn typed_request(body: &Value) -> Result<MessagesRequest, ApiFailure> {
+pub(super) fn typed_request(body: &Value) -> Result<MessagesRequest, ApiFailure> {
     let mut body = body.clone();
     if let Some(messages) = body.get_mut("messages").and_then(Value::as_array_mut) {
         messages.retain(|m| {
@@ -161,7 +161,7 @@ fn typed_request(body: &Value) -> Result<MessagesRequest, ApiFailure> {
 
 /// Size, credentials and version, then the body as JSON (with the
 /// accepted `anthropic-version`, which changes what is valid).
-async fn read_checked_body(
+pub(super) async fn read_checked_body(
     state: &ServerState,
     headers: &HeaderMap,
     body: Body,
@@ -196,7 +196,7 @@ fn too_large() -> ApiFailure {
 
 /// Any non-empty `x-api-key` or `Authorization: Bearer` credential passes,
 /// unless the scenario refuses every key.
-fn check_credentials(
+pub(super) fn check_credentials(
     state: &ServerState,
     headers: &HeaderMap,
 ) -> Result<(), ApiFailure> {
@@ -223,7 +223,7 @@ fn check_credentials(
 }
 
 /// The accepted `anthropic-version`, or the API's 400.
-fn check_version(headers: &HeaderMap) -> Result<String, ApiFailure> {
+pub(super) fn check_version(headers: &HeaderMap) -> Result<String, ApiFailure> {
     let Some(value) = headers.get("anthropic-version") else {
         return Err(ApiFailure::status(
             400,
@@ -244,8 +244,15 @@ fn check_version(headers: &HeaderMap) -> Result<String, ApiFailure> {
     }
 }
 
+/// Credentials, then `anthropic-version` (returned): what every endpoint
+/// checks before it looks at a body.
+pub(super) fn authorized(state: &ServerState, headers: &HeaderMap) -> Result<String, ApiFailure> {
+    check_credentials(state, headers)?;
+    check_version(headers)
+}
+
 /// Every `anthropic-beta` value, over all headers of that name.
-fn sent_betas(headers: &HeaderMap) -> Vec<String> {
+pub(super) fn sent_betas(headers: &HeaderMap) -> Vec<String> {
     headers
         .get_all("anthropic-beta")
         .iter()
@@ -307,7 +314,7 @@ fn gateway_rules(scenario: &Scenario, headers: &HeaderMap, body: &Value) -> Resu
     }
 }
 
-fn known_model(id: &str) -> Result<&'static ModelSpec, ApiFailure> {
+pub(super) fn known_model(id: &str) -> Result<&'static ModelSpec, ApiFailure> {
     checks::model(id).ok_or_else(|| ApiFailure::status(404, format!("model: {id}")))
 }
 

@@ -33,6 +33,11 @@ pub fn tool_use_id() -> String {
     format!("toolu_01{}", random_chars(BASE62, 22))
 }
 
+/// `msgbatch_01…`, as the API's Message Batch ids look.
+pub fn message_batch_id() -> String {
+    format!("msgbatch_01{}", random_chars(BASE62, 22))
+}
+
 /// A thinking block's opaque signature (base64-looking).
 pub fn signature() -> String {
     format!("{}==", random_chars(BASE64, 126))
@@ -48,6 +53,7 @@ mod tests {
             (request_id(), "req_", 28),
             (message_id(), "msg_01", 28),
             (tool_use_id(), "toolu_01", 30),
+            (message_batch_id(), "msgbatch_01", 33),
         ];
         for (id, prefix, len) in table {
             assert!(id.starts_with(prefix), "{id}");

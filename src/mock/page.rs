@@ -88,3 +88,23 @@ fn parse_limit(limit: Option<&str>) -> Result<usize, ApiFailure> {
     }
 }
 
+/// A page as the API lists it: `data`, `has_more`, `first_id`, `last_id`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ListPage<T> {
+    pub data: Vec<T>,
+    pub has_more: bool,
+    pub first_id: Option<String>,
+    pub last_id: Option<String>,
+}
+
+impl<T> ListPage<T> {
+    /// The page of `data` (already cut to the span), with its cursors.
+    pub fn new(data: Vec<T>, has_more: bool, id_of: impl Fn(&T) -> &str) -> ListPage<T> {
+        ListPage {
+            first_id: data.first().map(|item| id_of(item).to_owned()),
+            last_id: data.last().map(|item| id_of(item).to_owned()),
+            data,
+            has_more,
+        }
+    }
+}
