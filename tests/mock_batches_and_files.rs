@@ -1,4 +1,4 @@
-//! The embedded server's Message Batches endpoints against a real
+//! The embedded server's Message Batches and Files endpoints against a real
 //! HTTP client (reqwest), on loopback ports picked by the OS: the round
 //! trips an SDK makes, and the errors it must see in the API's envelope.
 
@@ -8,6 +8,7 @@ use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
 const MODEL: &str = "claude-sonnet-4-5";
+const BOUNDARY: &str = "claudetui-test-boundary-7MA4YWxkTrZu0gW";
 
 async fn start() -> MockServer {
     MockServer::start(MockConfig {
@@ -321,5 +322,199 @@ async fn unknown_batch_ids_and_missing_keys_get_the_api_errors() {
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 401);
+    server.shutdown().await;
+}
+
+// ----- Files ---------------------------------------------------------------------
+
+/// A multipart/form-data body with one `file` part, built by hand
+/// (reqwest's `multipart` feature is not in the lock file).
+fn multipart(filename: &str, content_type: Option<&str>, bytes: &[u8]) -> Vec<u8> {
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nignored\r\n\
+         --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n"
+    )
+    .into_bytes();
+    if let Some(content_type) = content_type {
+        body.extend_from_slice(format!("Content-Type: {content_type}\r\n").as_bytes());
+    }
+    body.extend_from_slice(b"\r\n");
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+async fn upload(server: &MockServer, body: Vec<u8>) -> Answer {
+    let request = client()
+        .post(format!("{}/v1/files", server.base_url()))
+        .header("anthropic-beta", "files-api-2025-04-14")
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(body);
+    send(request).await
+}
+
+#[tokio::test]
+async fn a_file_goes_from_upload_to_download_to_deleted() {
+    let server = start().await;
+    let bytes = b"%PDF-1.4 not really a pdf\r\n--with a line that looks like a boundary\r\n";
+    let body = multipart("/home/me/docs/report.pdf", Some("application/pdf"), bytes);
+    let uploaded = upload(&server, body).await.ok();
+    let id = uploaded["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("file_011C"), "{id}");
+    assert_eq!(uploaded["type"], "file");
+    assert_eq!(
+        uploaded["filename"], "report.pdf",
+        "only the last path component"
+    );
+    assert_eq!(uploaded["mime_type"], "application/pdf");
+    assert_eq!(uploaded["size_bytes"], bytes.len());
+    assert_eq!(uploaded["downloadable"], true);
+    assert!(chrono::DateTime::parse_from_rfc3339(uploaded["created_at"].as_str().unwrap()).is_ok());
+
+    let listed = get(&server, "/v1/files").await.ok();
+    assert_eq!(listed["data"], json!([uploaded.clone()]));
+    assert_eq!(listed["first_id"], id.as_str());
+    assert_eq!(listed["last_id"], id.as_str());
+    assert_eq!(listed["has_more"], false);
+    assert!(listed["next_page"].is_null());
+
+    let path = format!("/v1/files/{id}");
+    assert_eq!(get(&server, &path).await.ok(), uploaded);
+    let content = get(&server, &format!("{path}/content")).await;
+    assert_eq!(content.status, 200);
+    assert_eq!(content.header("content-type"), Some("application/pdf"));
+    assert_eq!(content.body, bytes);
+
+    let deleted = delete(&server, &path).await.ok();
+    assert_eq!(deleted, json!({"id": id, "type": "file_deleted"}));
+    for gone in [path.clone(), format!("{path}/content")] {
+        get(&server, &gone).await.error(404, "not_found_error");
+    }
+    delete(&server, &path).await.error(404, "not_found_error");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn files_are_paged_by_ids_and_by_the_next_page_cursor() {
+    let server = start().await;
+    let mut ids = Vec::new();
+    for name in ["a.txt", "b.csv", "c"] {
+        let uploaded = upload(&server, multipart(name, None, name.as_bytes()))
+            .await
+            .ok();
+        ids.push(uploaded["id"].as_str().unwrap().to_owned());
+    }
+    let first = get(&server, "/v1/files?limit=2").await.ok();
+    assert_eq!(first["data"][0]["id"], ids[2].as_str(), "newest first");
+    assert_eq!(
+        first["data"][1]["mime_type"], "text/csv",
+        "typed by extension"
+    );
+    assert_eq!(first["data"][0]["mime_type"], "application/octet-stream");
+    assert_eq!(first["has_more"], true);
+    let cursor = first["next_page"].as_str().unwrap();
+    let by_cursor = get(&server, &format!("/v1/files?limit=2&page={cursor}"))
+        .await
+        .ok();
+    let by_id = get(&server, &format!("/v1/files?limit=2&after_id={}", ids[1]))
+        .await
+        .ok();
+    assert_eq!(by_cursor, by_id);
+    assert_eq!(by_cursor["data"][0]["id"], ids[0].as_str());
+    assert_eq!(by_cursor["has_more"], false);
+    assert!(by_cursor["next_page"].is_null());
+    let bad = get(&server, "/v1/files?page=nonsense").await;
+    assert!(bad.error(400, "invalid_request_error").starts_with("page:"));
+    server.shutdown().await;
+}
+
+/// Sends raw HTTP/1.1 and reads until the server closes the connection.
+async fn raw_exchange(addr: std::net::SocketAddr, request: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut received = Vec::new();
+    // A guard against a hang, not a speed assertion.
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        stream.read_to_end(&mut received),
+    );
+    read.await
+        .expect("the server neither answered nor closed")
+        .ok();
+    String::from_utf8_lossy(&received).into_owned()
+}
+
+#[tokio::test]
+async fn a_file_over_the_cap_is_a_413_and_is_not_kept() {
+    let server = start().await;
+    // Declared too large: refused before a byte of the body is read.
+    let request = format!(
+        "POST /v1/files HTTP/1.1\r\nHost: {}\r\nx-api-key: k\r\n\
+         anthropic-version: 2023-06-01\r\ncontent-length: 40000000\r\nconnection: close\r\n\
+         content-type: multipart/form-data; boundary={BOUNDARY}\r\n\r\n--{BOUNDARY}",
+        server.addr()
+    );
+    let text = raw_exchange(server.addr(), &request).await;
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    assert!(text.contains("\"request_too_large\""), "{text}");
+    // Streamed with no length: the part is counted as it arrives.
+    let oversized = multipart(
+        "big.bin",
+        None,
+        &vec![b'x'; claudetui::mock::MAX_FILE_BYTES + 1],
+    );
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = oversized
+        .chunks(1 << 20)
+        .map(|chunk| Ok(chunk.to_vec()))
+        .collect();
+    let request = client()
+        .post(format!("{}/v1/files", server.base_url()))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )));
+    let answer = send(request).await;
+    assert!(answer.error(413, "request_too_large").contains("32 MiB"));
+    let listed = get(&server, "/v1/files").await.ok();
+    assert_eq!(listed["data"], json!([]), "nothing over the cap was kept");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_bad_upload_gets_the_api_errors() {
+    let server = start().await;
+    let no_file = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nx\r\n--{BOUNDARY}--\r\n"
+    );
+    let answer = upload(&server, no_file.into_bytes()).await;
+    assert_eq!(
+        answer.error(400, "invalid_request_error"),
+        "file: Field required"
+    );
+    let not_multipart = post(&server, "/v1/files", &json!({"file": "x"})).await;
+    assert!(
+        not_multipart
+            .error(400, "invalid_request_error")
+            .contains("multipart/form-data")
+    );
+    let unauthenticated = client()
+        .post(format!("{}/v1/files", server.base_url()))
+        .header("anthropic-version", "2023-06-01")
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(multipart("a.txt", None, b"x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unauthenticated.status().as_u16(), 401);
     server.shutdown().await;
 }

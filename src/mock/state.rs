@@ -1,6 +1,6 @@
 //! What the running server shares between requests: the scenario, the
 //! request count, the seeded fault generator, the rate-limit buckets, and
-//! the stored Message Batches.
+//! the stored Message Batches and Files.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -12,6 +12,7 @@ use tokio::sync::watch;
 
 use super::batches::BatchStore;
 use super::bucket::{RateLimiter, Refusal, Window};
+use super::files::FileStore;
 use super::scenario::{FaultKind, Scenario, Trigger};
 
 /// Which rate-limited endpoint a request is for.
@@ -31,6 +32,7 @@ pub struct ServerState {
     count_tokens_limits: Mutex<RateLimiter>,
     shutdown: watch::Receiver<bool>,
     pub batches: Mutex<BatchStore>,
+    pub files: Mutex<FileStore>,
 }
 
 /// A poisoned lock only means another request panicked mid-update; the
@@ -58,6 +60,7 @@ impl ServerState {
             request_count: AtomicU64::new(0),
             shutdown,
             batches: Mutex::default(),
+            files: Mutex::default(),
         }
     }
 
