@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Points the official Anthropic Python SDK at claudetui's embedded server
 and checks that it works: plain create, streaming, count_tokens, the models
-list, tool use, and the SDK's own retries on 429 and 529.
+list, tool use, Message Batches, Files, and the SDK's own retries on 429
+and 529.
 
 Not part of `cargo test` (the project must build and test with cargo
 alone); run it by hand after changing the embedded server:
@@ -14,6 +15,7 @@ server, which must change nothing the SDK can see.
 """
 
 import argparse
+import io
 import re
 import subprocess
 import sys
@@ -130,6 +132,66 @@ def healthy(url):
     check("400 invalid_request_error", bad_request)
 
 
+def batches(url):
+    c = client(url)
+
+    def request(custom_id, **params):
+        body = {"model": MODEL, "max_tokens": 64, "messages": [{"role": "user", "content": custom_id}]}
+        return {"custom_id": custom_id, "params": {**body, **params}}
+
+    def round_trip():
+        batch = c.messages.batches.create(requests=[request("ok"), request("bad", top_k=-1)])
+        assert batch.processing_status == "in_progress", batch
+        try:
+            c.messages.batches.delete(batch.id)
+            raise AssertionError("an in-progress batch was deleted")
+        except anthropic.BadRequestError:
+            pass
+        while batch.processing_status != "ended":  # the SDK docs' poll loop
+            batch = c.messages.batches.retrieve(batch.id)
+        counts = batch.request_counts
+        assert (counts.succeeded, counts.errored) == (1, 1), counts
+        assert batch.id in [b.id for b in c.messages.batches.list(limit=1)]
+        results = {r.custom_id: r.result for r in c.messages.batches.results(batch.id)}
+        assert results["ok"].type == "succeeded" and results["ok"].message.content[0].text, results
+        assert results["bad"].type == "errored", results
+        assert c.messages.batches.delete(batch.id).type == "message_batch_deleted"
+        return f"{batch.id}: {results['bad'].error.error.message[:50]}"
+    check("messages.batches create/retrieve/list/results/delete", round_trip)
+
+    def cancel():
+        batch = c.messages.batches.create(requests=[request("one"), request("two")])
+        assert c.messages.batches.cancel(batch.id).processing_status == "canceling"
+        batch = c.messages.batches.retrieve(batch.id)
+        kinds = {r.result.type for r in c.messages.batches.results(batch.id)}
+        assert batch.request_counts.canceled == 2 and kinds == {"canceled"}, (batch, kinds)
+        return f"{batch.processing_status}, {batch.request_counts.canceled} canceled"
+    check("messages.batches.cancel", cancel)
+
+
+def files(url):
+    c = client(url)
+
+    def round_trip():
+        data = b"hello from the files check\n"
+        uploaded = c.beta.files.upload(file=("notes.txt", io.BytesIO(data), "text/plain"))
+        assert (uploaded.filename, uploaded.size_bytes) == ("notes.txt", len(data)), uploaded
+        more = [c.beta.files.upload(file=(f"n{i}.md", io.BytesIO(b"x"))).id for i in range(2)]
+        listed = [f.id for f in c.beta.files.list(limit=1)]  # follows next_page
+        assert set(more + [uploaded.id]) <= set(listed), listed
+        assert c.beta.files.retrieve_metadata(uploaded.id).mime_type == "text/plain"
+        assert c.beta.files.download(uploaded.id).read() == data
+        for file_id in more + [uploaded.id]:
+            assert c.beta.files.delete(file_id).type == "file_deleted"
+        try:
+            c.beta.files.retrieve_metadata(uploaded.id)
+            raise AssertionError("a deleted file was found")
+        except anthropic.NotFoundError:
+            pass
+        return f"{uploaded.id}, {len(listed)} listed"
+    check("beta.files upload/list/retrieve_metadata/download/delete", round_trip)
+
+
 def retries(binary):
     with Mock(binary, "flaky") as mock:
         check("SDK retries 429/529 (flaky)", lambda: client(mock.url, max_retries=3).messages.create(
@@ -167,6 +229,8 @@ def main():
     print(f"anthropic SDK {anthropic.__version__}" + (", through claudetui tap" if THROUGH_TAP else ""))
     with Mock(args.bin, "default") as mock:
         healthy(mock.url)
+        batches(mock.url)
+        files(mock.url)
     retries(args.bin)
     print("all checks passed" if not failures else f"{len(failures)} failed: {', '.join(failures)}")
     sys.exit(1 if failures else 0)

@@ -1316,10 +1316,20 @@ async fn every_route_the_404_lists_is_served() {
         if path == "/v1/messages" {
             body["max_tokens"] = json!(8);
         }
+        // Batches and Files need ids and bodies of their own: their round
+        // trips are in tests/mock_batches_and_files.rs. Here: routed.
+        let stored = path.starts_with("/v1/messages/batches") || path.starts_with("/v1/files");
         for method in methods.split('|') {
             let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
             let answer = send(authed(client().request(method.clone(), &url)).json(&body)).await;
-            assert_eq!(answer.status, 200, "{method} {url}: {}", answer.body);
+            assert!(
+                !answer.body.contains("does not implement"),
+                "{method} {url}: {}",
+                answer.body
+            );
+            if !stored {
+                assert_eq!(answer.status, 200, "{method} {url}: {}", answer.body);
+            }
         }
     }
     server.shutdown().await;

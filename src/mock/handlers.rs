@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use super::bucket::{self, Window};
 use super::checks;
 use super::ids;
+use super::page::{self, PageQuery};
 use super::reply::plan_reply;
 use super::respond::{ApiFailure, RequestId, add_rate_limit_headers, json as json_response};
 use super::scenario::{AuthMode, FaultKind, LimitName, Scenario};
@@ -172,7 +173,7 @@ async fn count_tokens_reply(
 /// The typed request the reply is planned from. Lint has passed the body,
 /// so this only fails on shapes the planner does not model; `system`-role
 /// turns (which some models accept) are left out of the conversation.
-fn typed_request(body: &Value) -> Result<MessagesRequest, ApiFailure> {
+pub(super) fn typed_request(body: &Value) -> Result<MessagesRequest, ApiFailure> {
     let mut body = body.clone();
     if let Some(messages) = body.get_mut("messages").and_then(Value::as_array_mut) {
         messages.retain(|m| {
@@ -187,7 +188,7 @@ fn typed_request(body: &Value) -> Result<MessagesRequest, ApiFailure> {
 
 /// Size, credentials and version, then the body as JSON (with the
 /// accepted `anthropic-version`, which changes what is valid).
-async fn read_checked_body(
+pub(super) async fn read_checked_body(
     state: &ServerState,
     headers: &HeaderMap,
     body: Body,
@@ -222,7 +223,10 @@ fn too_large() -> ApiFailure {
 
 /// Any non-empty `x-api-key` or `Authorization: Bearer` credential passes,
 /// unless the scenario refuses every key.
-fn check_credentials(state: &ServerState, headers: &HeaderMap) -> Result<(), ApiFailure> {
+pub(super) fn check_credentials(
+    state: &ServerState,
+    headers: &HeaderMap,
+) -> Result<(), ApiFailure> {
     let header_text = |name| {
         headers
             .get(name)
@@ -246,7 +250,7 @@ fn check_credentials(state: &ServerState, headers: &HeaderMap) -> Result<(), Api
 }
 
 /// The accepted `anthropic-version`, or the API's 400.
-fn check_version(headers: &HeaderMap) -> Result<String, ApiFailure> {
+pub(super) fn check_version(headers: &HeaderMap) -> Result<String, ApiFailure> {
     let Some(value) = headers.get("anthropic-version") else {
         return Err(ApiFailure::status(
             400,
@@ -267,8 +271,15 @@ fn check_version(headers: &HeaderMap) -> Result<String, ApiFailure> {
     }
 }
 
+/// Credentials, then `anthropic-version` (returned): what every endpoint
+/// checks before it looks at a body.
+pub(super) fn authorized(state: &ServerState, headers: &HeaderMap) -> Result<String, ApiFailure> {
+    check_credentials(state, headers)?;
+    check_version(headers)
+}
+
 /// Every `anthropic-beta` value, over all headers of that name.
-fn sent_betas(headers: &HeaderMap) -> Vec<String> {
+pub(super) fn sent_betas(headers: &HeaderMap) -> Vec<String> {
     headers
         .get_all("anthropic-beta")
         .iter()
@@ -330,7 +341,7 @@ fn gateway_rules(scenario: &Scenario, headers: &HeaderMap, body: &Value) -> Resu
     }
 }
 
-fn known_model(id: &str) -> Result<&'static ModelSpec, ApiFailure> {
+pub(super) fn known_model(id: &str) -> Result<&'static ModelSpec, ApiFailure> {
     checks::model(id).ok_or_else(|| ApiFailure::status(404, format!("model: {id}")))
 }
 
@@ -450,58 +461,17 @@ pub fn models_page(
     before_id: Option<&str>,
     after_id: Option<&str>,
 ) -> Result<ModelList, ApiFailure> {
-    let limit = match limit {
-        None => 20,
-        Some(text) => text.trim().parse::<i64>().map_err(|_| {
-            ApiFailure::status(
-                400,
-                "limit: Input should be a valid integer, unable to parse string as an integer",
-            )
-        })?,
-    };
-    if limit < 1 {
-        return Err(ApiFailure::status(
-            400,
-            "limit: Input should be greater than or equal to 1",
-        ));
-    }
-    if limit > 1000 {
-        return Err(ApiFailure::status(
-            400,
-            "limit: Input should be less than or equal to 1000",
-        ));
-    }
-    let limit = limit as usize;
     let mut sorted: Vec<&ModelSpec> = models.iter().collect();
     sorted.sort_by(|a, b| b.created_at.cmp(a.created_at));
-    let position = |param: &str, id: &str| {
-        sorted.iter().position(|m| m.id == id).ok_or_else(|| {
-            ApiFailure::status(400, format!("{param}: no model with id `{id}` in the list"))
-        })
+    let ids: Vec<&str> = sorted.iter().map(|m| m.id).collect();
+    let query = PageQuery {
+        limit,
+        before_id,
+        after_id,
     };
-    let (range, has_more) = match (before_id, after_id) {
-        (Some(_), Some(_)) => {
-            return Err(ApiFailure::status(
-                400,
-                "before_id and after_id cannot both be given",
-            ));
-        }
-        (Some(before), None) => {
-            let end = position("before_id", before)?;
-            let start = end.saturating_sub(limit);
-            (start..end, start > 0)
-        }
-        (None, after) => {
-            let start = match after {
-                Some(after) => position("after_id", after)? + 1,
-                None => 0,
-            };
-            let end = (start + limit).min(sorted.len());
-            (start..end, end < sorted.len())
-        }
-    };
+    let span = page::span(&ids, query, "model")?;
     let data: Vec<ModelInfo> = sorted
-        .get(range)
+        .get(span.range)
         .unwrap_or_default()
         .iter()
         .map(|m| model_info(m))
@@ -510,7 +480,7 @@ pub fn models_page(
         first_id: data.first().map(|m| m.id.clone()),
         last_id: data.last().map(|m| m.id.clone()),
         data,
-        has_more,
+        has_more: span.has_more,
     })
 }
 
@@ -530,9 +500,16 @@ pub async fn root() -> Response {
 /// What the embedded server answers (each also under
 /// [`super::GATEWAY_PREFIX`]); every other path gets a 404 saying so.
 /// Keep it in step with `router()`: a test sends each of them.
-pub const IMPLEMENTED: [&str; 6] = [
+pub const IMPLEMENTED: [&str; 13] = [
     "POST /v1/messages",
     "POST /v1/messages/count_tokens",
+    "GET|POST /v1/messages/batches",
+    "GET|DELETE /v1/messages/batches/{id}",
+    "GET /v1/messages/batches/{id}/results",
+    "POST /v1/messages/batches/{id}/cancel",
+    "GET|POST /v1/files",
+    "GET|DELETE /v1/files/{id}",
+    "GET /v1/files/{id}/content",
     "GET /v1/models",
     "GET /v1/models/{id}",
     "GET|HEAD /api/hello",

@@ -33,6 +33,16 @@ pub fn tool_use_id() -> String {
     format!("toolu_01{}", random_chars(BASE62, 22))
 }
 
+/// `msgbatch_01…`, as the API's Message Batch ids look.
+pub fn message_batch_id() -> String {
+    format!("msgbatch_01{}", random_chars(BASE62, 22))
+}
+
+/// `file_011C…`, as the API's file ids look.
+pub fn file_id() -> String {
+    format!("file_011C{}", random_chars(BASE62, 20))
+}
+
 /// A thinking block's opaque signature (base64-looking).
 pub fn signature() -> String {
     format!("{}==", random_chars(BASE64, 126))
@@ -48,6 +58,8 @@ mod tests {
             (request_id(), "req_", 28),
             (message_id(), "msg_01", 28),
             (tool_use_id(), "toolu_01", 30),
+            (message_batch_id(), "msgbatch_01", 33),
+            (file_id(), "file_011C", 29),
         ];
         for (id, prefix, len) in table {
             assert!(id.starts_with(prefix), "{id}");

@@ -2,15 +2,19 @@
 //! of claudetui, the engine behind `--demo`, and `claudetui mock`.
 //!
 //! It answers `POST /v1/messages` (JSON or paced SSE), `count_tokens`,
+//! Message Batches, Files (kept in memory, bounded),
 //! `GET /v1/models[/{id}]` and the `/api/hello` probe with the API's
 //! headers, errors and rate-limit families, and injects the faults of its
 //! [`Scenario`]. Validation is [`crate::api::lint`]'s, so the server and
 //! `claudetui lint` can never disagree.
 
+mod batches;
 mod bucket;
 mod checks;
+mod files;
 mod handlers;
 mod ids;
+mod page;
 mod prompt;
 mod reply;
 mod respond;
@@ -27,6 +31,7 @@ use axum::routing::{get, post};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use files::MAX_FILE_BYTES;
 pub use handlers::{ACCEPTED_VERSIONS, IMPLEMENTED, MAX_BODY_BYTES};
 pub use ids::ORGANIZATION_ID;
 use scenario::Scenario;
@@ -194,6 +199,24 @@ fn router(state: Arc<ServerState>) -> Router {
     Router::new()
         .route("/v1/messages", post(handlers::create_message))
         .route("/v1/messages/count_tokens", post(handlers::count_tokens))
+        .route(
+            "/v1/messages/batches",
+            get(batches::list).post(batches::create),
+        )
+        .route(
+            "/v1/messages/batches/{id}",
+            get(batches::retrieve).delete(batches::delete),
+        )
+        .route("/v1/messages/batches/{id}/results", get(batches::results))
+        .route("/v1/messages/batches/{id}/cancel", post(batches::cancel))
+        .route(
+            "/v1/files",
+            get(files::list)
+                .post(files::upload)
+                .layer(files::upload_limit()),
+        )
+        .route("/v1/files/{id}", get(files::metadata).delete(files::delete))
+        .route("/v1/files/{id}/content", get(files::content))
         .route("/v1/models", get(handlers::list_models))
         .route("/v1/models/{id}", get(handlers::get_model))
         .route("/api/hello", get(handlers::hello))

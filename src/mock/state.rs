@@ -1,5 +1,6 @@
 //! What the running server shares between requests: the scenario, the
-//! request count, the seeded fault generator and the rate-limit buckets.
+//! request count, the seeded fault generator, the rate-limit buckets, and
+//! the stored Message Batches and Files.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -9,7 +10,9 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use tokio::sync::watch;
 
+use super::batches::BatchStore;
 use super::bucket::{RateLimiter, Refusal, Window};
+use super::files::FileStore;
 use super::scenario::{FaultKind, Scenario, Trigger};
 
 /// Which rate-limited endpoint a request is for.
@@ -28,11 +31,13 @@ pub struct ServerState {
     messages_limits: Mutex<RateLimiter>,
     count_tokens_limits: Mutex<RateLimiter>,
     shutdown: watch::Receiver<bool>,
+    pub batches: Mutex<BatchStore>,
+    pub files: Mutex<FileStore>,
 }
 
 /// A poisoned lock only means another request panicked mid-update; the
 /// buckets are still usable, so carry on with them.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -54,6 +59,8 @@ impl ServerState {
             started: Instant::now(),
             request_count: AtomicU64::new(0),
             shutdown,
+            batches: Mutex::default(),
+            files: Mutex::default(),
         }
     }
 
