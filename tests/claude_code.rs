@@ -632,3 +632,30 @@ fn without_a_capture_the_built_in_shape_of_claude_code_passes_a_faithful_server(
     );
     assert!(has(&r, "context_management"), "{r:#?}");
 }
+
+#[test]
+fn the_claude_code_gateway_scenario_fails_step_9_naming_the_beta_and_the_field() {
+    let fx = Fixture::start("claude-code-gateway");
+    let homes = Homes::new();
+    homes.write(".claude.json", r#"{"hasCompletedOnboarding": true}"#);
+    let shell = [
+        ("ANTHROPIC_BASE_URL", fx.base_url.as_str()),
+        ("ANTHROPIC_API_KEY", TEST_KEY),
+        // A model that takes adaptive thinking, as Claude Code's default does.
+        ("ANTHROPIC_MODEL", "claude-opus-4-8"),
+    ];
+    let r = run(&fx, &input(&fx, &homes, &shell, to_mock(&fx)));
+    assert_eq!(r.state, StepState::Fail, "{r:#?}");
+    for needle in [
+        "the anthropic-beta value `prompt-caching-scope-2026-01-05`",
+        "the field `context_management`",
+        "without them the same request is accepted",
+    ] {
+        assert!(r.finding.contains(needle), "{needle}: {}", r.finding);
+    }
+    let fix = r.fix.as_deref().unwrap();
+    assert!(
+        fix.contains("CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS=1"),
+        "{fix}"
+    );
+}
