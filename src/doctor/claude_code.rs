@@ -388,8 +388,13 @@ impl Judge<'_> {
             let via = proxy_for(sent_url(sent), &self.setup.profile.proxy)
                 .map(|proxy| format!(" through the proxy {proxy}"))
                 .unwrap_or_default();
+            let code = sent
+                .transport_failure()
+                .and_then(|f| transport_code(f.kind))
+                .map(|code| format!(": Failed to connect to {host}: {code}"))
+                .unwrap_or_default();
             return format!(
-                "Claude Code's first-start check cannot reach {host}{via} ({why}), so it stops with \"Unable to connect to Anthropic services\""
+                "Claude Code's first-start check cannot reach {host}{via} ({why}), so it stops with \"Unable to connect to Anthropic services{code}\""
             );
         };
         let body = sent
@@ -804,6 +809,24 @@ fn sent_url(sent: &Sent) -> &str {
     match sent.exchange() {
         Some(exchange) => &exchange.request.url,
         None => sent.label.split_whitespace().last().unwrap_or_default(),
+    }
+}
+
+/// The code Claude Code's first-run screen shows when no answer came
+/// ("Failed to connect to api.anthropic.com: ENOTFOUND"), by what failed:
+/// Node's error codes, and `ERR_SOCKET_CLOSED` for a proxy that closes
+/// the CONNECT (ANTHROPIC.md).
+fn transport_code(kind: FailureKind) -> Option<&'static str> {
+    match kind {
+        FailureKind::Dns => Some("ENOTFOUND"),
+        FailureKind::ConnectionRefused => Some("ECONNREFUSED"),
+        FailureKind::ConnectionReset => Some("ECONNRESET"),
+        FailureKind::Timeout => Some("ETIMEDOUT"),
+        FailureKind::Proxy => Some("ERR_SOCKET_CLOSED"),
+        // Which certificate error depends on the chain; the usual one
+        // behind a TLS-inspecting proxy.
+        FailureKind::Tls => Some("SELF_SIGNED_CERT_IN_CHAIN or another certificate error"),
+        _ => None,
     }
 }
 

@@ -557,6 +557,29 @@ mod tests {
     }
 
     #[test]
+    fn key_responses_match_a_keys_last_20_characters() {
+        let config: Value = serde_json::from_str(
+            r#"{"customApiKeyResponses": {"approved": ["abcdefghij0123456789"], "rejected": ["ZYXWVUTSRQ9876543210"]}}"#,
+        )
+        .unwrap();
+        let state = global_state(&config);
+        assert_eq!(
+            state.key_response("sk-ant-api03-xxxxZYXWVUTSRQ9876543210"),
+            Some(false)
+        );
+        assert_eq!(
+            state.key_response("sk-ant-api03-yyyyabcdefghij0123456789"),
+            Some(true)
+        );
+        assert_eq!(
+            state.key_response("sk-ant-api03-neither-of-them-0000"),
+            None
+        );
+        assert_eq!(state.key_response("short"), None);
+        assert!(!format!("{state:?}").contains("ZYXWVUTSRQ"), "{state:?}");
+    }
+
+    #[test]
     fn onboarding_is_completed_only_by_true() {
         let table = [
             (r#"{"hasCompletedOnboarding": true}"#, Onboarding::Completed),

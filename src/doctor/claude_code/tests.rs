@@ -139,7 +139,7 @@ fn through_a_proxy_the_proxy_is_named_and_5xx_is_err_bad_response() {
 }
 
 #[test]
-fn an_unreachable_fixed_host_is_named_without_an_error_code() {
+fn an_unreachable_fixed_host_is_named_with_the_code_claude_code_shows() {
     let setup = setup_with(&[]);
     let replay = replay(
         unanswered("GET", "/api/hello", FailureKind::Dns),
@@ -152,7 +152,19 @@ fn an_unreachable_fixed_host_is_named_without_an_error_code() {
         "{}",
         r.finding
     );
+    assert!(
+        r.finding
+            .contains("Failed to connect to api.anthropic.com: ENOTFOUND"),
+        "{}",
+        r.finding
+    );
     assert!(!r.finding.contains("ERR_BAD"), "{}", r.finding);
+    let proxied = self::replay(
+        unanswered("GET", "/api/hello", FailureKind::Proxy),
+        hello_ok(),
+    );
+    let r = judge(&setup, &proxied, Onboarding::NotSet);
+    assert!(r.finding.contains(": ERR_SOCKET_CLOSED"), "{}", r.finding);
 }
 
 fn gateway_setup() -> Setup {
