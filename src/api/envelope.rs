@@ -25,6 +25,8 @@ pub enum Gateway {
     OneApi,
     /// An OpenAI-compatible proxy of unknown make.
     OpenAiStyle,
+    /// Azure AI Foundry / Azure OpenAI, which serve models as deployments.
+    Azure,
     /// A relay that nests the API's own envelope inside its error
     /// (`error.upstream_error`, claude-code-hub and its kin).
     Relay,
@@ -40,6 +42,7 @@ impl Gateway {
             Gateway::OneApi => "a one-api/new-api gateway",
             Gateway::OpenAiStyle => "an OpenAI-compatible gateway",
             Gateway::Relay => "a relay",
+            Gateway::Azure => "Azure AI Foundry",
         }
     }
 }
@@ -342,7 +345,11 @@ fn openai_style(error: &Value, headers: &[Header], depth: usize) -> Unwrapped {
     let kind = error.get("type").and_then(Value::as_str);
     let code = error.get("code").and_then(as_status);
     let google_status = error.get("status").and_then(Value::as_str);
-    let gateway = if is_litellm(message, kind) {
+    let azure = error.get("code").and_then(Value::as_str) == Some("DeploymentNotFound")
+        || message.contains("API deployment for this resource");
+    let gateway = if azure {
+        Gateway::Azure
+    } else if is_litellm(message, kind) {
         Gateway::LiteLlm
     } else if google_status.is_some() || is_vertex(message) {
         Gateway::VertexAi
@@ -405,6 +412,10 @@ fn from_wrapped_message(message: &str, headers: &[Header], depth: usize) -> Opti
 /// LiteLLM's tells: its exception names, its model-group trailer, its
 /// tables and its own error types.
 fn is_litellm(message: &str, kind: Option<&str>) -> bool {
+    // Its router's own words, with no "litellm" in them.
+    if message.contains("Invalid model name passed in model=") {
+        return true;
+    }
     message.to_ascii_lowercase().contains("litellm")
         || message.contains("Received Model Group")
         || kind.is_some_and(|k| {

@@ -441,6 +441,7 @@ fn kind_for_status(
     let lower = message.to_ascii_lowercase();
     // Account states come back as 400s; they are not request bugs.
     if lower.contains("credit balance")
+        || lower.contains("insufficient balance")
         || lower.contains("reached your specified api usage limits")
         || lower.contains("spend limit")
         || error_type == Some("billing_error")
@@ -497,6 +498,12 @@ fn kind_for_status(
 fn names_a_missing_model(lower: &str) -> bool {
     (lower.contains("publisher model") && lower.contains("not found"))
         || lower.contains("model identifier is invalid")
+        || lower.contains("invalid model name")
+        || lower.contains("requested model is not supported")
+        || lower.contains("no available channel for model")
+        || lower.contains("api deployment for this resource does not exist")
+        || lower.contains("reached the end of its life")
+        || lower.contains("marked by provider as legacy")
         || (lower.contains("for model")
             && (lower.contains("unknown provider") || lower.contains("no provider")))
 }

@@ -63,6 +63,26 @@ fn whole_message(message: &str) -> Option<Decoded> {
     {
         return Some(roles_alternate(message));
     }
+    if lower.contains("please use the messages api instead") {
+        return Some(Decoded {
+            path: Some("model".into()),
+            summary: "the model is not served on the legacy Text Completions API".into(),
+            words: vec!["This answer comes from the legacy Text Completions endpoint (POST /v1/complete, prompt-style \"\\n\\nHuman:\" requests), which never served Claude 3 or any later model: the client is too old or configured for the old API.".into()],
+            fix: Some("Send the request to the Messages API, POST /v1/messages with a messages list (upgrade the library that sends it: old LiteLLM, LangChain and SDK versions still use /v1/complete).".into()),
+        });
+    }
+    if let Some(field) = deprecated_for_model(message) {
+        return Some(Decoded {
+            path: Some(field.to_owned()),
+            summary: format!("this model no longer accepts {field}"),
+            words: vec![format!(
+                "Newer models fix their sampling and refuse `{field}` (and the other sampling fields, temperature, top_p and top_k) rather than ignoring it."
+            )],
+            fix: Some(format!(
+                "Remove {field} from the request for this model (keep it only for models that still take it)."
+            )),
+        });
+    }
     if lower.trim_end_matches('.') == "could not process image" {
         return Some(Decoded {
             path: Some("messages".into()),
@@ -101,6 +121,15 @@ fn whole_message(message: &str) -> Option<Decoded> {
         });
     }
     None
+}
+
+/// "`temperature` is deprecated for this model.": the field named.
+fn deprecated_for_model(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix('`')?;
+    let (field, tail) = rest.split_once('`')?;
+    tail.trim_start()
+        .starts_with("is deprecated for this model")
+        .then_some(field)
 }
 
 /// `expected value: line 1 column 1 (char 0)`.
@@ -235,10 +264,40 @@ fn field_problem(path: &str, detail: &str) -> Option<Decoded> {
         return Some(input_should_be(path, rest));
     }
     if let Some(pattern) = detail.strip_prefix("String should match pattern ") {
+        return Some(pattern_mismatch(path, pattern));
+    }
+    if let Some(limit) = detail
+        .split_once("image dimensions exceed max allowed size: ")
+        .map(|(_, limit)| limit.trim().trim_end_matches('.'))
+    {
         return Some(made(
-            format!("{path} does not match {pattern}"),
-            format!("`{path}` must match the pattern {pattern}."),
-            None,
+            format!("an image at {path} is larger than {limit} on a side"),
+            format!(
+                "The API takes images of at most {limit} in width and height (2000 when a request carries more than 20 images); a full-page screenshot of a long page is the usual cause. The image stays in the conversation history, so every later turn that resends it fails the same way."
+            ),
+            Some(format!(
+                "Scale the image down to at most {limit} on its longer side (or crop it) before sending, and remove the oversized one from the history (in Claude Code: rewind, or start a new session)."
+            )),
+        ));
+    }
+    if detail.contains("ids were found without `tool_result` blocks")
+        && detail.contains("srvtoolu_")
+    {
+        return Some(made(
+            format!("a server tool call in {path} was sent back as a plain tool_use"),
+            "The ids listed start with srvtoolu_: they belong to server tools (web search, web fetch, code execution) that run on the API's side. Something on the way (a proxy or an SDK adapter) turned the server_tool_use block into a plain tool_use and dropped its result block, so the API now expects a tool_result the client can never give.".into(),
+            Some("Send server_tool_use blocks and their *_tool_result blocks back unchanged (upgrade or fix the proxy that rewrites them); a client-side tool_result cannot answer a srvtoolu_ id.".into()),
+        ));
+    }
+    if let Some(tool) = server_tool_without_result(detail) {
+        return Some(made(
+            format!("a {tool} server tool call in {path} has no result"),
+            format!(
+                "The history has a server_tool_use block for {tool} (an id starting srvtoolu_) without the {tool}_tool_result block the API returned with it. Server tools run on the API's side: their use and result blocks must be sent back together, as they came."
+            ),
+            Some(format!(
+                "Send the assistant turn back exactly as the API returned it, the server_tool_use with its {tool}_tool_result; drop both, never one."
+            )),
         ));
     }
     if lower.contains("must have non-empty content") {
@@ -303,6 +362,43 @@ fn field_problem(path: &str, detail: &str) -> Option<Decoded> {
         ));
     }
     None
+}
+
+/// `tool_use.id: String should match pattern '^[a-zA-Z0-9_-]+$'`.
+fn pattern_mismatch(path: &str, pattern: &str) -> Decoded {
+    let ids_only = pattern.contains("a-zA-Z0-9_-");
+    let allowed = if ids_only {
+        " (only letters, digits, _ and -: any other character, such as : . / or a space, is refused)"
+    } else {
+        ""
+    };
+    let mut words = vec![format!(
+        "`{path}` must match the pattern {pattern}{allowed}."
+    )];
+    let fix = if path.ends_with(".id") || path.ends_with("tool_use_id") {
+        words.push("Tool call ids made by another provider or a router (OpenAI's call_…, ids with : or .) do not fit the Anthropic pattern.".into());
+        Some("Rewrite each tool_use id (and the tool_use_id of its tool_result) to letters, digits, _ and - only, the same way in both places.".into())
+    } else {
+        None
+    };
+    Decoded {
+        path: None,
+        summary: format!("{path} has a character the pattern {pattern} does not allow"),
+        words,
+        fix,
+    }
+}
+
+/// "`web_search` tool use with id `srvtoolu_…` was found without a
+/// corresponding `web_search_tool_result` block": the server tool's name.
+fn server_tool_without_result(detail: &str) -> Option<&str> {
+    if !detail.contains("was found without a corresponding") {
+        return None;
+    }
+    let tool = detail.strip_prefix('`')?.split('`').next()?;
+    detail
+        .contains(&format!("`{tool}_tool_result`"))
+        .then_some(tool)
 }
 
 /// `messages: roles must alternate between "user" and "assistant", but

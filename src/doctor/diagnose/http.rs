@@ -132,6 +132,10 @@ fn bad_request(d: &mut Draft) {
     }
     let decoded = decode::bad_request(&d.failure.message);
     d.summary = decoded.summary.clone();
+    // "… for this model": say which one.
+    if let Some(model) = sent_model(d).filter(|_| d.summary.contains("this model")) {
+        d.summary = d.summary.replace("this model", &model);
+    }
     for words in &decoded.words {
         d.explain(words.as_str());
     }
@@ -520,6 +524,9 @@ fn model_not_found(d: &mut Draft) {
     d.summary = format!("model {model} does not exist");
     d.evidence("model sent", model.as_str());
     let lower = d.failure.message.to_ascii_lowercase();
+    if model_not_offered(d, &model, &lower) {
+        return;
+    }
     if lower.contains("publisher model") {
         let under_google = lower.contains("publishers/google");
         d.explain(format!(
@@ -552,6 +559,89 @@ fn model_not_found(d: &mut Draft) {
         d.fix = Some(format!(
             "Use a current model id such as {best}; GET /v1/models lists the ones this key can use."
         ));
+    }
+}
+
+/// A model that exists but is not offered here: not on this plan, this
+/// gateway's list, this relay's channels, this Azure resource, or any
+/// longer on Bedrock. Each says where the list of usable models lives.
+fn model_not_offered(d: &mut Draft, model: &str, lower: &str) -> bool {
+    let via = d.failure.gateway.as_ref().map(|g| g.name.clone());
+    let (summary, words, fix): (String, String, String) = if lower
+        .contains("invalid model name passed in model=")
+    {
+        (
+            format!("LiteLLM has no model named {model}"),
+            format!(
+                "LiteLLM answered: it routes only the model_name entries of its config, and none is {model}. Claude Code asks for its main model and, for background work, its small fast model (ANTHROPIC_SMALL_FAST_MODEL or ANTHROPIC_DEFAULT_HAIKU_MODEL): each must be a model_name there."
+            ),
+            format!(
+                "Add a model_name {model} to the LiteLLM config (or point the client at a model_name it has: ANTHROPIC_MODEL, ANTHROPIC_SMALL_FAST_MODEL)."
+            ),
+        )
+    } else if lower.contains("invalid model name") && subscription_login(d) {
+        (
+            format!("{model} is not included in this Claude subscription"),
+            format!("The request used a Claude subscription login (an OAuth token), and the plan behind it does not include {model}: with such a token the API answers \"Invalid model name\" for a model the plan lacks (Opus models have needed a Max plan; Pro did not include them)."),
+            "Pick a model the plan includes (in Claude Code: /model), upgrade the plan, or use a Console API key, which is billed per token and reaches every model.".into(),
+        )
+    } else if lower.contains("requested model is not supported") {
+        let who = via.clone().unwrap_or_else(|| "The server".into());
+        (
+            format!("the upstream behind the gateway does not offer {model}"),
+            format!("{who} answered that the model is not supported: it passed the request on, and the upstream account behind it (a Copilot or other provider plan) does not include {model}."),
+            "Use a model the upstream account offers (the gateway's GET /v1/models lists them), or a plan that includes this one.".into(),
+        )
+    } else if lower.contains("no available channel for model") {
+        (
+            format!("the relay has no channel for {model}"),
+            format!(
+                "A one-api/new-api relay answered: none of its channels (the upstream accounts it forwards to) serves {model} for your group. The 503 is its configuration, not load: retrying does not help."
+            ),
+            format!(
+                "Ask the relay's admin to add or enable a channel with {model} for your group, or use a model the relay lists."
+            ),
+        )
+    } else if lower.contains("api deployment for this resource does not exist") {
+        (
+            format!("no Azure deployment named {model}"),
+            format!("Azure answered: the resource has no deployment under that name. On Azure AI Foundry the model in a request is a deployment's name, and {model} is not one of this resource's deployments."),
+            "Deploy the model in the Azure resource (or a Model Router) and send its deployment name as the model; a deployment created in the last minutes may need a moment.".into(),
+        )
+    } else if lower.contains("reached the end of its life") {
+        (
+            format!("{model} has reached end of life here"),
+            "The backend no longer serves this model version: its end of life has passed, so every request to it fails the same way.".into(),
+            end_of_life_fix(model),
+        )
+    } else if lower.contains("marked by provider as legacy") {
+        (
+            format!("{model} is Legacy on Bedrock and this account may no longer use it"),
+            "Bedrock closes Legacy models to accounts that have not used them in the last 15 days: the model still exists, but not for this account.".into(),
+            format!("Switch to an active model on Amazon Bedrock. {}", end_of_life_fix(model)),
+        )
+    } else {
+        return false;
+    };
+    d.summary = summary;
+    d.explain(words);
+    d.fix = Some(fix);
+    true
+}
+
+/// A Claude subscription login rather than an API key: an `oat` token or
+/// the OAuth beta.
+fn subscription_login(d: &Draft) -> bool {
+    d.request_header("authorization")
+        .is_some_and(|a| a.contains("sk-ant-oat"))
+        || d.request_header("anthropic-beta")
+            .is_some_and(|b| b.contains("oauth-"))
+}
+
+fn end_of_life_fix(model: &str) -> String {
+    match models::closest(model, 1).first() {
+        Some(best) => format!("Use a current model such as {best}."),
+        None => "Use a current model.".into(),
     }
 }
 
