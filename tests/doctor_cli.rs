@@ -583,7 +583,7 @@ fn with_only_claude_codes_files_every_step_judges_its_configuration_and_passes()
     assert_eq!(run.code, 0, "{}", run.stdout);
     let settings = fx.home.path().join(".claude/settings.json");
     for needle in [
-        "profile `claude-code (Claude Code's configuration)`".to_owned(),
+        "profile `default (Claude Code's configuration)`".to_owned(),
         format!(
             "ANTHROPIC_API_KEY in the env block of {}",
             settings.display()
@@ -594,6 +594,34 @@ fn with_only_claude_codes_files_every_step_judges_its_configuration_and_passes()
     ] {
         assert!(run.stdout.contains(&needle), "{needle}:\n{}", run.stdout);
     }
+    // A connection flag asks for claudetui's own profile, and is obeyed.
+    let mut command = fx.command(&["doctor", "--base-url", &fx.base_url, "--step-timeout", "5"]);
+    command.env_remove("ANTHROPIC_API_KEY");
+    let run = common::run(command, "");
+    assert!(
+        !run.stdout.contains("Claude Code's configuration"),
+        "{}",
+        run.stdout
+    );
+    // Under --claude-code the flag still wins over Claude Code's settings.
+    let elsewhere = format!("http://127.0.0.1:{}", closed_port());
+    let mut command = fx.command(&[
+        "doctor",
+        "--claude-code",
+        "--base-url",
+        &elsewhere,
+        "--step-timeout",
+        "5",
+    ]);
+    command.env_remove("ANTHROPIC_API_KEY");
+    let run = common::run(command, "");
+    run.assert_no_key();
+    assert!(
+        run.stdout
+            .contains(&format!("Claude Code's configuration)` · {elsewhere}")),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]

@@ -85,26 +85,57 @@ pub async fn run(
 
 /// Claude Code's configuration, when the steps judge it instead of
 /// claudetui's profile: under `--claude-code`, or when Claude Code's files
-/// are the only configuration found (no claudetui config file, no
-/// `--profile`). `--model` still applies.
+/// are the only configuration found (no claudetui config file, and no
+/// flag that names a profile or a connection setting: those ask for
+/// claudetui's own). Flags still win over Claude Code's settings, as over
+/// any other source. The profile keeps claudetui's profile name, the one
+/// the tap records Claude Code's traffic under, so Rate limits, Billing and
+/// the latest failure see that history.
 fn judged_profile(
     ctx: &Context,
     args: &DoctorArgs,
     claude_code: &crate::doctor::ClaudeCodeEnv,
     timeout: Duration,
 ) -> Option<config::Profile> {
-    let only_claude_code = claude_code.detected()
-        && !ctx.paths.config_file.exists()
-        && ctx.overrides.profile.is_none();
+    let o = &ctx.overrides;
+    let flagged = o.profile.is_some()
+        || o.base_url.is_some()
+        || o.proxy.is_some()
+        || o.anthropic_version.is_some()
+        || o.timeout_secs.is_some();
+    let only_claude_code = claude_code.detected() && !ctx.paths.config_file.exists() && !flagged;
     if !args.claude_code && !only_claude_code {
         return None;
     }
     let mut profile = crate::doctor::claude_code_profile(&ctx.env, claude_code, timeout)?;
-    if let Some(model) = &args.model {
-        profile.default_model =
-            config::Sourced::new(model.clone(), config::Source::Flag("--model".into()));
-    }
+    profile.name = o
+        .profile
+        .clone()
+        .unwrap_or_else(|| config::DEFAULT_PROFILE.to_owned());
+    apply_flags(&mut profile, o, args);
     Some(profile)
+}
+
+fn apply_flags(profile: &mut config::Profile, o: &Overrides, args: &DoctorArgs) {
+    use config::{Source, Sourced, flags};
+    let flag = |value: &str, name: &str| Sourced::new(value.to_owned(), Source::Flag(name.into()));
+    if let Some(url) = &o.base_url {
+        profile.base_url = flag(url, flags::BASE_URL);
+    }
+    if let Some(model) = args.model.as_ref().or(o.model.as_ref()) {
+        profile.default_model = flag(model, flags::MODEL);
+    }
+    if let Some(version) = &o.anthropic_version {
+        profile.anthropic_version = flag(version, flags::ANTHROPIC_VERSION);
+    }
+    if let Some(proxy) = &o.proxy {
+        profile.proxy.https = Some(flag(proxy, flags::PROXY));
+        profile.proxy.http = Some(flag(proxy, flags::PROXY));
+    }
+    if let Some(secs) = o.timeout_secs {
+        profile.timeout = Duration::from_secs(secs);
+        profile.timeout_source = Source::Flag(flags::TIMEOUT.into());
+    }
 }
 
 /// `--request FILE` (or `-`), read whole; `None` for the built-in sample.

@@ -621,7 +621,8 @@ impl Judge<'_> {
             })
             .collect();
         let plain_ok = self.replay.plain.as_ref().is_some_and(accepted);
-        let mut fix = culprit_fix(culprits.iter().map(|c| &c.part));
+        let settings_file = self.home.join(settings::SETTINGS);
+        let mut fix = culprit_fix(culprits.iter().map(|c| &c.part), &settings_file);
         let after = match self.replay.after_culprits.as_ref() {
             Some(last) if accepted(last) => {
                 "; without them the same request is accepted".to_owned()
@@ -633,7 +634,14 @@ impl Judge<'_> {
                     answer_words(last, self.secret())
                 )
             }
-            _ => String::new(),
+            Some(last) => {
+                fix.push_str(" Taking them out is not enough: the gateway refuses more of the request (its answer is quoted above).");
+                format!(
+                    "; without them it is still refused ({})",
+                    answer_words(last, self.secret())
+                )
+            }
+            None => String::new(),
         };
         v.fail(
             format!(
@@ -778,7 +786,7 @@ fn shape_words(shape: &Shape) -> String {
 }
 
 /// Allow the parts, or the Claude Code setting that stops sending them.
-fn culprit_fix<'a>(parts: impl Iterator<Item = &'a replay::Part>) -> String {
+fn culprit_fix<'a>(parts: impl Iterator<Item = &'a replay::Part>, settings_file: &Path) -> String {
     let parts: Vec<&replay::Part> = parts.collect();
     let words: Vec<String> = parts.iter().map(|p| p.words()).collect();
     let mut fix = format!(
@@ -797,8 +805,9 @@ fn culprit_fix<'a>(parts: impl Iterator<Item = &'a replay::Part>) -> String {
             format!(" ({} only)", dropped.join(", "))
         };
         fix.push_str(&format!(
-            " Or stop Claude Code sending them{all}: set {} in the env block of ~/.claude/settings.json.",
-            crate::api::claude_code::DISABLE_EXPERIMENTAL_BETAS
+            " Or stop Claude Code sending them{all}: set {} in the env block of {}.",
+            crate::api::claude_code::DISABLE_EXPERIMENTAL_BETAS,
+            settings_file.display()
         ));
     }
     fix

@@ -113,10 +113,32 @@ impl Shape {
     /// The newest Messages request the tap captured from Claude Code in
     /// `recent` (newest first), else the built-in one for the setup's model.
     pub fn choose(setup: &Setup, recent: &[Exchange]) -> Shape {
-        recent
+        // One sent to this base URL first: the user may have moved on.
+        let base = setup.profile.base_url.value.trim_end_matches('/');
+        let here = recent
             .iter()
-            .find_map(Shape::captured)
-            .unwrap_or_else(|| Shape::built_in(setup))
+            .filter(|e| e.request.url.starts_with(base))
+            .find_map(Shape::captured);
+        let mut shape = here
+            .or_else(|| recent.iter().find_map(Shape::captured))
+            .unwrap_or_else(|| Shape::built_in(setup));
+        let with_key = setup
+            .profile
+            .credential
+            .as_ref()
+            .is_some_and(|c| c.kind == crate::config::CredentialKind::ApiKey);
+        if with_key {
+            // A capture made with a subscription login carries its OAuth
+            // beta; replayed with a key, that beta would be "refused".
+            for beta in shape
+                .betas()
+                .into_iter()
+                .filter(|b| b.starts_with("oauth-"))
+            {
+                shape = shape.without(&Part::Beta(beta));
+            }
+        }
+        shape
     }
 
     fn captured(exchange: &Exchange) -> Option<Shape> {
@@ -133,6 +155,7 @@ impl Shape {
         }
         let mut body = request.json().filter(|b| b.get("messages").is_some())?;
         cheapen(&mut body);
+        shorten_conversation(&mut body);
         Some(Shape {
             origin: ShapeOrigin::Captured {
                 id: exchange.id.to_string(),
@@ -182,11 +205,25 @@ impl Shape {
 
     /// The part of this request `message` names, if any.
     pub fn named_in(&self, message: &str) -> Option<Part> {
-        if let Some(beta) = self
-            .betas()
-            .into_iter()
-            .find(|b| message.contains(b.as_str()))
-        {
+        // "Unexpected value(s) `a`, `b` for the `anthropic-beta` header":
+        // only the values before that phrase are refused ones. Elsewhere a
+        // beta named alone may be a refused one; one that a field
+        // "requires" is missing, not refused.
+        let betas = self.betas();
+        let beta = match message.split_once("for the `anthropic-beta` header") {
+            Some((listed, _)) => betas
+                .into_iter()
+                .find(|b| listed.contains(&format!("`{b}`"))),
+            None if !message.contains("requires") => {
+                let named: Vec<String> = betas
+                    .into_iter()
+                    .filter(|b| message.contains(b.as_str()))
+                    .collect();
+                (named.len() == 1).then(|| named[0].clone())
+            }
+            None => None,
+        };
+        if let Some(beta) = beta {
             return Some(Part::Beta(beta));
         }
         let head = crate::api::errors::field_path(message);
@@ -238,12 +275,33 @@ impl Shape {
         for header in &self.headers {
             request.set_header(&header.name, &header.value);
         }
+        // The gateway's own headers (ANTHROPIC_CUSTOM_HEADERS) win over
+        // what the capture recorded.
+        for header in &profile.custom_headers {
+            request.set_header(&header.name, &header.value);
+        }
         Ok(request)
     }
 
     fn differs_from(&self, other: &Shape) -> bool {
         self.betas() != other.betas() || self.body != other.body
     }
+}
+
+/// A captured turn can resend a whole conversation (100k+ tokens), and
+/// the doctor may send it several times: the conversation becomes one
+/// short user turn, keeping a `role: "system"` entry when it had one (a
+/// shape strict gateways refuse). Tools, system, headers and every other
+/// field stay as captured.
+fn shorten_conversation(body: &mut Value) {
+    let had_system = body["messages"]
+        .as_array()
+        .is_some_and(|m| m.iter().any(|m| m["role"] == "system"));
+    let mut messages = vec![serde_json::json!({"role": "user", "content": PROMPT})];
+    if had_system {
+        messages.push(serde_json::json!({"role": "system", "content": "claudetui doctor: a system entry, as Claude Code sends."}));
+    }
+    body["messages"] = Value::Array(messages);
 }
 
 /// A captured request is replayed with a small `max_tokens`: the answer
@@ -603,6 +661,18 @@ mod tests {
                 .is_none()
         );
         assert_eq!(shape.named_in("messages.0.content: bad"), None);
+        let requires = "context_management: requires the `context-management-2025-06-27` beta";
+        assert_eq!(
+            shape.named_in(requires),
+            Some(Part::Field("context_management".into())),
+            "a beta a field requires is missing, not refused"
+        );
+        let all = format!("Sent: {}", shape::beta_header());
+        assert_eq!(
+            shape.named_in(&all),
+            None,
+            "a list of everything names nothing"
+        );
         assert_eq!(shape.named_in("model: unknown"), None);
         let quiet = shape.without_experimental();
         assert!(quiet.differs_from(&shape));
@@ -614,6 +684,20 @@ mod tests {
                 .any(|b| b == "context-management-2025-06-27")
         );
         assert!(quiet.betas().iter().any(|b| b == "claude-code-20250219"));
+    }
+
+    #[test]
+    fn a_captured_conversation_becomes_one_short_turn_keeping_a_system_entry() {
+        let mut body = serde_json::json!({"messages": [
+            {"role": "user", "content": "a long conversation"},
+            {"role": "system", "content": "context"},
+            {"role": "assistant", "content": "…"}
+        ], "tools": [{"name": "Read"}]});
+        shorten_conversation(&mut body);
+        assert_eq!(body["messages"].as_array().unwrap().len(), 2);
+        assert_eq!(body["messages"][0]["content"], PROMPT);
+        assert_eq!(body["messages"][1]["role"], "system");
+        assert_eq!(body["tools"][0]["name"], "Read");
     }
 
     #[test]
