@@ -109,16 +109,23 @@ def healthy(url):
         return f"{len(ids)} models, {one.display_name}"
     check("models.list + retrieve", models)
 
+    weather = [{"name": "get_weather", "description": "Weather for a city",
+                "input_schema": {"type": "object", "properties": {"city": {"type": "string"}},
+                                 "required": ["city"]}}]
+
     def tools():
+        # The embedded server calls a tool only when the prompt names it.
         msg = c.messages.create(
-            model=MODEL, max_tokens=200,
-            tools=[{"name": "get_weather", "description": "Weather for a city",
-                    "input_schema": {"type": "object", "properties": {"city": {"type": "string"}},
-                                     "required": ["city"]}}],
-            messages=[{"role": "user", "content": "Weather in Paris?"}])
+            model=MODEL, max_tokens=200, tools=weather,
+            messages=[{"role": "user", "content": "Use the get_weather tool: weather in Paris?"}])
         use = next(b for b in msg.content if b.type == "tool_use")
         assert msg.stop_reason == "tool_use"
-        return f"tool_use {use.name}({use.input})"
+        assert use.input.get("city") == "Paris", use.input
+        unasked = c.messages.create(
+            model=MODEL, max_tokens=200, tools=weather,
+            messages=[{"role": "user", "content": "Weather in Paris?"}])
+        assert all(b.type == "text" for b in unasked.content), unasked.content
+        return f"tool_use {use.name}({use.input}); none when not asked"
     check("tool use", tools)
 
     def bad_request():
