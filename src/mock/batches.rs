@@ -306,15 +306,31 @@ fn answer<T: Serialize>(result: Result<T, ApiFailure>, request_id: &RequestId) -
     }
 }
 
-/// `http://host:port` as the client addressed this server, for
+/// `scheme://host:port` as the client addressed this server, for
 /// `results_url`; empty (a path the SDKs resolve against their base URL)
-/// when the request names no host.
+/// when the request names no host. A proxy in front (the tap of
+/// `mock --record`) names the client's address in `X-Forwarded-Host` and
+/// `X-Forwarded-Proto`, and those win: its own `Host` is this server's
+/// internal port, and a download sent there would skip the proxy.
 fn origin(headers: &HeaderMap, uri: &Uri) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .or_else(|| uri.authority().map(|a| a.as_str()));
-    host.map(|host| format!("http://{host}"))
+    // A proxy chain lists one value per hop; the first is the client's.
+    let first = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let host = first("x-forwarded-host")
+        .or_else(|| headers.get(header::HOST).and_then(|v| v.to_str().ok()))
+        .or_else(|| uri.authority().map(|a| a.as_str()))
+        .filter(|host| host.parse::<axum::http::uri::Authority>().is_ok() && !host.contains('@'));
+    let scheme = match first("x-forwarded-proto") {
+        Some(proto) if proto.eq_ignore_ascii_case("https") => "https",
+        _ => "http",
+    };
+    host.map(|host| format!("{scheme}://{host}"))
         .unwrap_or_default()
 }
 
@@ -885,6 +901,39 @@ mod tests {
             "{}",
             failure.message
         );
+    }
+
+    #[test]
+    fn the_origin_prefers_what_a_proxy_in_front_forwarded() {
+        let uri: Uri = "/v1/messages/batches".parse().unwrap();
+        let with = |pairs: &[(&'static str, &'static str)]| {
+            let mut headers = HeaderMap::new();
+            for (name, value) in pairs {
+                headers.insert(*name, HeaderValue::from_static(value));
+            }
+            origin(&headers, &uri)
+        };
+        assert_eq!(
+            with(&[("host", "127.0.0.1:41000")]),
+            "http://127.0.0.1:41000"
+        );
+        assert_eq!(
+            with(&[
+                ("host", "127.0.0.1:41000"),
+                ("x-forwarded-host", "localhost:4747")
+            ]),
+            "http://localhost:4747"
+        );
+        assert_eq!(
+            with(&[
+                ("host", "127.0.0.1:41000"),
+                ("x-forwarded-host", "api.example, 10.0.0.1"),
+                ("x-forwarded-proto", "https"),
+            ]),
+            "https://api.example"
+        );
+        assert_eq!(with(&[("host", "user@evil")]), "");
+        assert_eq!(with(&[]), "");
     }
 
     #[test]
