@@ -41,7 +41,7 @@ use super::handlers;
 use super::ids;
 use super::page::{self, ListPage, PageQuery};
 use super::reply::plan_reply;
-use super::respond::{self, ApiFailure, RequestId};
+use super::respond::{self, ApiFailure, Deleted, RequestId, answer};
 use super::state::{ServerState, lock};
 use super::stream::message;
 use crate::api::lint::Endpoint as LintEndpoint;
@@ -297,13 +297,6 @@ fn not_found(id: &str) -> ApiFailure {
              newest {MAX_BATCHES})"
         ),
     )
-}
-
-fn answer<T: Serialize>(result: Result<T, ApiFailure>, request_id: &RequestId) -> Response {
-    match result {
-        Ok(body) => respond::json(StatusCode::OK, &body),
-        Err(failure) => failure.into_response(request_id),
-    }
 }
 
 /// `scheme://host:port` as the client addressed this server, for
@@ -648,14 +641,6 @@ pub async fn results(
     }
 }
 
-/// `{"id", "type": "message_batch_deleted"}`.
-#[derive(Serialize)]
-struct Deleted {
-    id: String,
-    #[serde(rename = "type")]
-    kind: &'static str,
-}
-
 pub async fn delete(
     State(state): Shared,
     Extension(request_id): Extension<RequestId>,
@@ -682,10 +667,7 @@ fn remove_ended(state: &ServerState, id: &str) -> Result<Deleted, ApiFailure> {
         )));
     }
     store.batches.remove(at);
-    Ok(Deleted {
-        id: id.to_owned(),
-        kind: "message_batch_deleted",
-    })
+    Ok(Deleted::new(id.to_owned(), "message_batch_deleted"))
 }
 
 #[cfg(test)]
