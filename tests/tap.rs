@@ -621,3 +621,80 @@ async fn secret_query_parameters_are_masked_in_the_record() {
     );
     assert!(exchange.request.url.contains("beta=true"));
 }
+
+/// A tap in front of the embedded server, as `mock --record` starts it.
+async fn recording_mock() -> (MockServer, Tapped) {
+    let server = MockServer::start(MockConfig {
+        scenario: Scenario::load("default").unwrap(),
+        speed: 0.0,
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let tapped = Tapped::start_with(&server.base_url(), |config| {
+        config.source = Source::Mock;
+        config.record_own_address = true;
+    })
+    .await;
+    (server, tapped)
+}
+
+/// The address a client might use for a tap bound to 0.0.0.0: not the
+/// bind address, and not the server's internal port.
+const CLIENT_HOST: &str = "claudetui.test:4747";
+
+async fn via_host(request: reqwest::RequestBuilder) -> serde_json::Value {
+    let response = request
+        .header("host", CLIENT_HOST)
+        .header("x-api-key", common::TEST_KEY)
+        .header("anthropic-version", "2023-06-01")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn in_front_of_the_mock_the_recorded_url_is_the_address_the_client_used() {
+    let (server, mut tapped) = recording_mock().await;
+    via_host(client().get(tapped.url("/v1/models"))).await;
+    let exchange = tapped.next_exchange().await;
+    assert_eq!(exchange.source, Source::Mock);
+    assert_eq!(
+        exchange.request.url,
+        format!("http://{CLIENT_HOST}/v1/models")
+    );
+    assert!(
+        !exchange
+            .request
+            .headers
+            .iter()
+            .any(|h| h.name.eq_ignore_ascii_case("x-forwarded-host")),
+        "the added header is not recorded as the client's"
+    );
+    tapped.tap.shutdown().await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn in_front_of_the_mock_results_url_points_back_through_the_tap() {
+    let (server, tapped) = recording_mock().await;
+    let body = serde_json::json!({"requests": [{"custom_id": "a", "params": {
+        "model": "claude-sonnet-4-5", "max_tokens": 16,
+        "messages": [{"role": "user", "content": "hi"}]}}]});
+    let batch = via_host(
+        client()
+            .post(tapped.url("/v1/messages/batches"))
+            .json(&body),
+    )
+    .await;
+    let id = batch["id"].as_str().unwrap();
+    let batch = via_host(client().get(tapped.url(&format!("/v1/messages/batches/{id}")))).await;
+    assert_eq!(
+        batch["results_url"],
+        format!("http://{CLIENT_HOST}/v1/messages/batches/{id}/results")
+    );
+    tapped.tap.shutdown().await;
+    server.shutdown().await;
+}

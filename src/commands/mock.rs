@@ -84,7 +84,7 @@ async fn start_recorder(
     };
     TapServer::start(config)
         .await
-        .map_err(|error| CommandError::Usage(error.to_string()))
+        .map_err(super::tap::tap_error)
 }
 
 fn banner(out: &mut dyn Write, args: &MockArgs, url: &str, describe: &str) {

@@ -56,7 +56,9 @@ pub async fn run(
     Ok(exit)
 }
 
-fn tap_error(error: impl std::fmt::Display) -> CommandError {
+/// A tap that would not start, as the command reports it (shared with
+/// `mock --record`, whose recorder is a tap).
+pub(super) fn tap_error(error: impl std::fmt::Display) -> CommandError {
     CommandError::Usage(error.to_string())
 }
 

@@ -11,10 +11,14 @@
 //! processed). A batch nobody reads for 24 hours ends `expired`.
 //!
 //! Memory stays bounded: the body is capped like a Messages request
-//! ([`MAX_BODY_BYTES`], where the API allows 256 MB), results are kept as
-//! JSONL text, and at most [`MAX_BATCHES`] batches and
-//! [`MAX_RESULT_BYTES`] of results are kept; the oldest batch is evicted
-//! first (the newest is always kept).
+//! ([`MAX_BODY_BYTES`], where the API allows 256 MB), and at most
+//! [`MAX_BATCHES`] batches and [`MAX_RESULT_BYTES`] of results are kept,
+//! the oldest batch evicted first. A batch whose own results would pass
+//! that cap is refused with a 413 while it is planned, so the cap holds
+//! for the newest batch too. Results are planned once, off the store's
+//! lock, as one JSONL [`Bytes`]; a download clones that handle under the
+//! lock and serialises nothing there, so concurrent downloads neither copy
+//! the file nor hold up the other batch endpoints.
 //!
 //! [`MAX_BODY_BYTES`]: super::MAX_BODY_BYTES
 
@@ -27,6 +31,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -36,7 +41,7 @@ use super::handlers;
 use super::ids;
 use super::page::{self, ListPage, PageQuery};
 use super::reply::plan_reply;
-use super::respond::{self, ApiFailure, RequestId};
+use super::respond::{self, ApiFailure, Deleted, RequestId, answer};
 use super::state::{ServerState, lock};
 use super::stream::message;
 use crate::api::lint::Endpoint as LintEndpoint;
@@ -80,56 +85,54 @@ struct ResultLine<'a> {
     result: &'a BatchResult,
 }
 
-/// A request's result, kept as its JSONL line.
-#[derive(Debug, Clone)]
-struct Entry {
-    custom_id: String,
-    outcome: Outcome,
-    line: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Outcome {
-    Succeeded,
-    Errored,
-    Canceled,
-    Expired,
-}
-
-impl Entry {
-    fn new(custom_id: String, result: &BatchResult) -> Entry {
-        let outcome = match result {
-            BatchResult::Succeeded { .. } => Outcome::Succeeded,
-            BatchResult::Errored { .. } => Outcome::Errored,
-            BatchResult::Canceled => Outcome::Canceled,
-            BatchResult::Expired => Outcome::Expired,
-        };
-        let line = ResultLine {
-            custom_id: &custom_id,
-            result,
-        };
-        // Strings, numbers and string-keyed maps only: this cannot fail.
-        let line = serde_json::to_string(&line).unwrap_or_default();
-        Entry {
-            custom_id,
-            outcome,
-            line,
-        }
-    }
-
-    fn bytes(&self) -> usize {
-        self.line.len() + self.custom_id.len()
-    }
-}
-
 /// `request_counts`: every request is `processing` until the batch ends.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 struct RequestCounts {
     processing: usize,
     succeeded: usize,
     errored: usize,
     canceled: usize,
     expired: usize,
+}
+
+impl RequestCounts {
+    fn count(&mut self, result: &BatchResult) {
+        let slot = match result {
+            BatchResult::Succeeded { .. } => &mut self.succeeded,
+            BatchResult::Errored { .. } => &mut self.errored,
+            BatchResult::Canceled => &mut self.canceled,
+            BatchResult::Expired => &mut self.expired,
+        };
+        *slot += 1;
+    }
+}
+
+/// A batch's results as planned at creation: the JSONL file each request's
+/// reply makes, and what the counts say once it ends that way.
+#[derive(Debug, Clone)]
+struct Plan {
+    /// Kept until the batch ends, in case it ends canceled or expired and
+    /// the file has to be rewritten.
+    custom_ids: Vec<String>,
+    results: Bytes,
+    counts: RequestCounts,
+}
+
+impl Plan {
+    /// What the batch holds in memory: the file plus the ids.
+    fn bytes(&self) -> usize {
+        self.results.len() + self.custom_ids.iter().map(String::len).sum::<usize>()
+    }
+}
+
+/// Appends one line of the results file.
+fn push_line(text: &mut Vec<u8>, custom_id: &str, result: &BatchResult) {
+    let line = ResultLine { custom_id, result };
+    // Strings, numbers and string-keyed maps into a Vec: this cannot fail,
+    // and a line lost to a bug would show in the counts' mismatch.
+    if serde_json::to_writer(&mut *text, &line).is_ok() {
+        text.push(b'\n');
+    }
 }
 
 /// The `message_batch` object, with the SDK types' full field set.
@@ -155,8 +158,10 @@ struct Batch {
     ended_at: Option<DateTime<Utc>>,
     cancel_initiated_at: Option<DateTime<Utc>>,
     status: ProcessingStatus,
-    entries: Vec<Entry>,
-    bytes: usize,
+    requests: usize,
+    /// The planned results until the batch ends, then the ones it ended
+    /// with (the plan's ids are dropped then).
+    plan: Plan,
 }
 
 fn timestamp(time: DateTime<Utc>) -> String {
@@ -164,16 +169,20 @@ fn timestamp(time: DateTime<Utc>) -> String {
 }
 
 impl Batch {
-    fn new(id: String, now: DateTime<Utc>, entries: Vec<Entry>) -> Batch {
+    fn new(id: String, now: DateTime<Utc>, plan: Plan) -> Batch {
         Batch {
             id,
             created_at: now,
             ended_at: None,
             cancel_initiated_at: None,
             status: ProcessingStatus::InProgress,
-            bytes: entries.iter().map(Entry::bytes).sum(),
-            entries,
+            requests: plan.custom_ids.len(),
+            plan,
         }
+    }
+
+    fn bytes(&self) -> usize {
+        self.plan.bytes()
     }
 
     fn expires_at(&self) -> DateTime<Utc> {
@@ -193,14 +202,21 @@ impl Batch {
         }
         self.status = ProcessingStatus::Ended;
         self.ended_at = Some(now.min(self.expires_at()));
+        self.plan.custom_ids = Vec::new();
     }
 
-    /// Every request gets `result` instead of its planned one.
+    /// Every request gets `result` instead of its planned one. This line
+    /// is never longer than a planned one (both name the id, and a planned
+    /// result says more than its type), so the batch stays under the cap.
     fn finish_all(&mut self, result: &BatchResult) {
-        for entry in &mut self.entries {
-            *entry = Entry::new(std::mem::take(&mut entry.custom_id), result);
+        let mut text = Vec::with_capacity(self.plan.results.len());
+        let mut counts = RequestCounts::default();
+        for custom_id in &self.plan.custom_ids {
+            push_line(&mut text, custom_id, result);
+            counts.count(result);
         }
-        self.bytes = self.entries.iter().map(Entry::bytes).sum();
+        self.plan.results = Bytes::from(text);
+        self.plan.counts = counts;
     }
 
     /// Cancelling an unfinished batch; an ended or canceling one is left
@@ -213,21 +229,13 @@ impl Batch {
     }
 
     fn counts(&self) -> RequestCounts {
-        let mut counts = RequestCounts::default();
         if self.status != ProcessingStatus::Ended {
-            counts.processing = self.entries.len();
-            return counts;
-        }
-        for entry in &self.entries {
-            let slot = match entry.outcome {
-                Outcome::Succeeded => &mut counts.succeeded,
-                Outcome::Errored => &mut counts.errored,
-                Outcome::Canceled => &mut counts.canceled,
-                Outcome::Expired => &mut counts.expired,
+            return RequestCounts {
+                processing: self.requests,
+                ..RequestCounts::default()
             };
-            *slot += 1;
         }
-        counts
+        self.plan.counts
     }
 
     /// The batch as the API shows it; `origin` is this server's
@@ -248,14 +256,10 @@ impl Batch {
         }
     }
 
-    /// The results file: one JSON object per line.
-    fn jsonl(&self) -> String {
-        let mut text = String::with_capacity(self.bytes + self.entries.len());
-        for entry in &self.entries {
-            text.push_str(&entry.line);
-            text.push('\n');
-        }
-        text
+    /// The results file (one JSON object per line): a cheap clone of the
+    /// shared buffer, safe to take under the store's lock.
+    fn results(&self) -> Bytes {
+        self.plan.results.clone()
     }
 }
 
@@ -268,12 +272,12 @@ pub struct BatchStore {
 impl BatchStore {
     /// Keeps `batch`, evicting the oldest ones until the caps hold again.
     fn insert(&mut self, batch: Batch) {
-        let mut bytes: usize = self.batches.iter().map(|b| b.bytes).sum();
+        let mut bytes: usize = self.batches.iter().map(Batch::bytes).sum();
         while !self.batches.is_empty()
-            && (self.batches.len() >= MAX_BATCHES || bytes + batch.bytes > MAX_RESULT_BYTES)
+            && (self.batches.len() >= MAX_BATCHES || bytes + batch.bytes() > MAX_RESULT_BYTES)
         {
             if let Some(evicted) = self.batches.pop_front() {
-                bytes -= evicted.bytes;
+                bytes -= evicted.bytes();
                 tracing::debug!(id = %evicted.id, "embedded server: evicted the oldest batch");
             }
         }
@@ -295,22 +299,31 @@ fn not_found(id: &str) -> ApiFailure {
     )
 }
 
-fn answer<T: Serialize>(result: Result<T, ApiFailure>, request_id: &RequestId) -> Response {
-    match result {
-        Ok(body) => respond::json(StatusCode::OK, &body),
-        Err(failure) => failure.into_response(request_id),
-    }
-}
-
-/// `http://host:port` as the client addressed this server, for
+/// `scheme://host:port` as the client addressed this server, for
 /// `results_url`; empty (a path the SDKs resolve against their base URL)
-/// when the request names no host.
+/// when the request names no host. A proxy in front (the tap of
+/// `mock --record`) names the client's address in `X-Forwarded-Host` and
+/// `X-Forwarded-Proto`, and those win: its own `Host` is this server's
+/// internal port, and a download sent there would skip the proxy.
 fn origin(headers: &HeaderMap, uri: &Uri) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .or_else(|| uri.authority().map(|a| a.as_str()));
-    host.map(|host| format!("http://{host}"))
+    // A proxy chain lists one value per hop; the first is the client's.
+    let first = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let host = first("x-forwarded-host")
+        .or_else(|| headers.get(header::HOST).and_then(|v| v.to_str().ok()))
+        .or_else(|| uri.authority().map(|a| a.as_str()))
+        .filter(|host| host.parse::<axum::http::uri::Authority>().is_ok() && !host.contains('@'));
+    let scheme = match first("x-forwarded-proto") {
+        Some(proto) if proto.eq_ignore_ascii_case("https") => "https",
+        _ => "http",
+    };
+    host.map(|host| format!("{scheme}://{host}"))
         .unwrap_or_default()
 }
 
@@ -355,10 +368,10 @@ async fn create_batch(
         scenario: state.scenario.clone(),
     };
     // A full batch is 100,000 lint runs: off the async workers.
-    let entries = tokio::task::spawn_blocking(move || plan_entries(requests, &context))
+    let plan = tokio::task::spawn_blocking(move || plan(requests, &context, MAX_RESULT_BYTES))
         .await
-        .map_err(|_| ApiFailure::status(500, "Internal server error"))?;
-    let batch = Batch::new(ids::message_batch_id(), Utc::now(), entries);
+        .map_err(|_| ApiFailure::status(500, "Internal server error"))??;
+    let batch = Batch::new(ids::message_batch_id(), Utc::now(), plan);
     let object = batch.object(&origin(headers, uri));
     lock(&state.batches).insert(batch);
     Ok(object)
@@ -454,21 +467,43 @@ fn check_custom_id(at: &str, id: &str, seen: &mut HashSet<String>) -> Result<(),
     Ok(())
 }
 
-fn plan_entries(requests: Vec<BatchRequest>, context: &Context) -> Vec<Entry> {
-    requests
-        .into_iter()
-        .map(|request| {
-            let result = match reply_for(&request.params, context) {
-                Ok(message) => BatchResult::Succeeded {
-                    message: Box::new(message),
-                },
-                Err(failure) => BatchResult::Errored {
-                    error: ErrorEnvelope::new(failure.kind, failure.message),
-                },
-            };
-            Entry::new(request.custom_id, &result)
-        })
-        .collect()
+/// Each request's result, as one JSONL file; a 413 as soon as the file
+/// and ids pass `cap` bytes, so a refused batch never costs more than that.
+fn plan(requests: Vec<BatchRequest>, context: &Context, cap: usize) -> Result<Plan, ApiFailure> {
+    let mut text = Vec::new();
+    let mut counts = RequestCounts::default();
+    let mut custom_ids = Vec::with_capacity(requests.len());
+    let mut id_bytes = 0;
+    for request in requests {
+        let result = match reply_for(&request.params, context) {
+            Ok(message) => BatchResult::Succeeded {
+                message: Box::new(message),
+            },
+            Err(failure) => BatchResult::Errored {
+                error: ErrorEnvelope::new(failure.kind, failure.message),
+            },
+        };
+        push_line(&mut text, &request.custom_id, &result);
+        counts.count(&result);
+        id_bytes += request.custom_id.len();
+        custom_ids.push(request.custom_id);
+        if text.len() + id_bytes > cap {
+            return Err(ApiFailure::status(
+                413,
+                format!(
+                    "The results of this Message Batch would pass the embedded server's cap of \
+                     {} bytes of kept results (the API has no such cap); send fewer requests, \
+                     or smaller replies (max_tokens, the scenario), per batch.",
+                    respond::thousands(cap as u64)
+                ),
+            ));
+        }
+    }
+    Ok(Plan {
+        custom_ids,
+        results: Bytes::from(text),
+        counts,
+    })
 }
 
 /// The reply `POST /v1/messages` would give these params without
@@ -589,13 +624,13 @@ pub async fn results(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let text = with_batch(&state, &headers, &id, |batch| {
+    let results = with_batch(&state, &headers, &id, |batch| {
         batch.advance(Utc::now());
-        Ok(batch.jsonl())
+        Ok(batch.results())
     });
-    match text {
-        Ok(text) => {
-            let mut response = (StatusCode::OK, text).into_response();
+    match results {
+        Ok(results) => {
+            let mut response = (StatusCode::OK, Body::from(results)).into_response();
             response.headers_mut().insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/x-jsonl"),
@@ -604,14 +639,6 @@ pub async fn results(
         }
         Err(failure) => failure.into_response(&request_id),
     }
-}
-
-/// `{"id", "type": "message_batch_deleted"}`.
-#[derive(Serialize)]
-struct Deleted {
-    id: String,
-    #[serde(rename = "type")]
-    kind: &'static str,
 }
 
 pub async fn delete(
@@ -640,10 +667,7 @@ fn remove_ended(state: &ServerState, id: &str) -> Result<Deleted, ApiFailure> {
         )));
     }
     store.batches.remove(at);
-    Ok(Deleted {
-        id: id.to_owned(),
-        kind: "message_batch_deleted",
-    })
+    Ok(Deleted::new(id.to_owned(), "message_batch_deleted"))
 }
 
 #[cfg(test)]
@@ -676,16 +700,13 @@ mod tests {
         let created = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        Batch::new(
-            "msgbatch_test".into(),
-            created,
-            plan_entries(requests, &context()),
-        )
+        let plan = plan(requests, &context(), MAX_RESULT_BYTES).unwrap();
+        Batch::new("msgbatch_test".into(), created, plan)
     }
 
     fn lines(batch: &Batch) -> Vec<Value> {
-        batch
-            .jsonl()
+        std::str::from_utf8(&batch.results())
+            .unwrap()
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
@@ -833,12 +854,91 @@ mod tests {
         assert!(store.get_mut("b1").is_some());
         let mut big = batch_of(vec![params("a")]);
         big.id = "big".into();
-        big.bytes = MAX_RESULT_BYTES;
+        big.plan.results = Bytes::from(vec![b'x'; MAX_RESULT_BYTES - 2]);
         store.insert(big);
         assert_eq!(
             store.batches.len(),
             1,
             "only the newest is kept when it fills the cap"
+        );
+    }
+
+    #[test]
+    fn a_batch_whose_results_pass_the_cap_is_refused_while_planned() {
+        let requests = |n: usize| -> Vec<BatchRequest> {
+            (0..n)
+                .map(|i| BatchRequest {
+                    custom_id: format!("r{i}"),
+                    params: params("hello"),
+                })
+                .collect()
+        };
+        let one = plan(requests(1), &context(), MAX_RESULT_BYTES).unwrap();
+        let cap = one.bytes() * 3;
+        assert!(plan(requests(2), &context(), cap).is_ok());
+        let failure = plan(requests(4), &context(), cap).err().unwrap();
+        assert_eq!((failure.status, failure.kind), (413, "request_too_large"));
+        assert!(
+            failure.message.contains("embedded server's cap"),
+            "{}",
+            failure.message
+        );
+    }
+
+    #[test]
+    fn the_origin_prefers_what_a_proxy_in_front_forwarded() {
+        let uri: Uri = "/v1/messages/batches".parse().unwrap();
+        let with = |pairs: &[(&'static str, &'static str)]| {
+            let mut headers = HeaderMap::new();
+            for (name, value) in pairs {
+                headers.insert(*name, HeaderValue::from_static(value));
+            }
+            origin(&headers, &uri)
+        };
+        assert_eq!(
+            with(&[("host", "127.0.0.1:41000")]),
+            "http://127.0.0.1:41000"
+        );
+        assert_eq!(
+            with(&[
+                ("host", "127.0.0.1:41000"),
+                ("x-forwarded-host", "localhost:4747")
+            ]),
+            "http://localhost:4747"
+        );
+        assert_eq!(
+            with(&[
+                ("host", "127.0.0.1:41000"),
+                ("x-forwarded-host", "api.example, 10.0.0.1"),
+                ("x-forwarded-proto", "https"),
+            ]),
+            "https://api.example"
+        );
+        assert_eq!(with(&[("host", "user@evil")]), "");
+        assert_eq!(with(&[]), "");
+    }
+
+    #[test]
+    fn a_download_shares_the_stored_results_instead_of_copying_them() {
+        let mut batch = batch_of(vec![params("a"), params("b")]);
+        batch.advance(batch.created_at);
+        let (first, second) = (batch.results(), batch.results());
+        assert_eq!(first.as_ptr(), second.as_ptr());
+        assert_eq!(first.as_ptr(), batch.plan.results.as_ptr());
+        assert_eq!(lines(&batch).len(), 2);
+    }
+
+    #[test]
+    fn ending_canceled_drops_the_ids_and_never_grows_the_batch() {
+        let mut batch = batch_of(vec![params("a"), params("b")]);
+        let planned = batch.bytes();
+        batch.cancel(batch.created_at);
+        batch.advance(batch.created_at);
+        assert!(batch.plan.custom_ids.is_empty());
+        assert!(batch.bytes() < planned);
+        assert_eq!(
+            lines(&batch)[1],
+            json!({"custom_id": "r1", "result": {"type": "canceled"}})
         );
     }
 }

@@ -34,7 +34,7 @@ use serde::Serialize;
 use super::handlers;
 use super::ids;
 use super::page::{self, ListPage, PageQuery};
-use super::respond::{self, ApiFailure, RequestId};
+use super::respond::{ApiFailure, Deleted, RequestId, answer};
 use super::state::{ServerState, lock};
 
 /// The largest file the embedded server accepts.
@@ -143,13 +143,6 @@ fn too_large() -> ApiFailure {
             MAX_FILE_BYTES / (1024 * 1024)
         ),
     )
-}
-
-fn answer<T: Serialize>(result: Result<T, ApiFailure>, request_id: &RequestId) -> Response {
-    match result {
-        Ok(body) => respond::json(StatusCode::OK, &body),
-        Err(failure) => failure.into_response(request_id),
-    }
 }
 
 pub async fn upload(
@@ -384,14 +377,6 @@ pub async fn content(
     }
 }
 
-/// `{"id", "type": "file_deleted"}`.
-#[derive(Serialize)]
-struct Deleted {
-    id: String,
-    #[serde(rename = "type")]
-    kind: &'static str,
-}
-
 pub async fn delete(
     State(state): Shared,
     Extension(request_id): Extension<RequestId>,
@@ -402,10 +387,7 @@ pub async fn delete(
         lock(&state.files)
             .remove(&id)
             .ok_or_else(|| not_found(&id))?;
-        Ok(Deleted {
-            id,
-            kind: "file_deleted",
-        })
+        Ok(Deleted::new(id, "file_deleted"))
     });
     answer(deleted, &request_id)
 }

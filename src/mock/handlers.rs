@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use super::bucket::{self, Window};
 use super::checks;
 use super::ids;
-use super::page::{self, PageQuery};
+use super::page::{self, ListPage, PageQuery};
 use super::reply::plan_reply;
 use super::respond::{ApiFailure, RequestId, add_rate_limit_headers, json as json_response};
 use super::scenario::{AuthMode, FaultKind, LimitName, Scenario};
@@ -476,11 +476,19 @@ pub fn models_page(
         .iter()
         .map(|m| model_info(m))
         .collect();
-    Ok(ModelList {
-        first_id: data.first().map(|m| m.id.clone()),
-        last_id: data.last().map(|m| m.id.clone()),
+    // The shared page's cursors, into the API's typed list (same fields,
+    // same order, so the same JSON).
+    let ListPage {
         data,
-        has_more: span.has_more,
+        has_more,
+        first_id,
+        last_id,
+    } = ListPage::new(data, span.has_more, |m: &ModelInfo| &m.id);
+    Ok(ModelList {
+        data,
+        has_more,
+        first_id,
+        last_id,
     })
 }
 

@@ -127,6 +127,29 @@ pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Response {
     (status, Json(body)).into_response()
 }
 
+/// A 200 with `result`'s body, or its error envelope.
+pub fn answer<T: Serialize>(result: Result<T, ApiFailure>, request_id: &RequestId) -> Response {
+    match result {
+        Ok(body) => json(StatusCode::OK, &body),
+        Err(failure) => failure.into_response(request_id),
+    }
+}
+
+/// What a delete answers: `{"id", "type"}`, the type naming what was
+/// deleted (`message_batch_deleted`, `file_deleted`).
+#[derive(Debug, Serialize)]
+pub struct Deleted {
+    id: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+impl Deleted {
+    pub fn new(id: String, kind: &'static str) -> Deleted {
+        Deleted { id, kind }
+    }
+}
+
 /// Adds the `anthropic-ratelimit-*` families.
 pub fn add_rate_limit_headers(headers: &mut HeaderMap, windows: &[Window]) {
     let now = Utc::now();

@@ -94,7 +94,10 @@ pub struct TapConfig {
     pub source: Source,
     /// Record the tap's own address as each request's URL, not the
     /// upstream's: in front of `mock --record` the upstream is an internal
-    /// port, and the client sent to the tap.
+    /// port, and the client sent to the tap. The address is the one the
+    /// client used (its `Host`), else the bind address; and the client's
+    /// `Host` goes upstream as `X-Forwarded-Host`, so the server's
+    /// `results_url` points back through the tap.
     pub record_own_address: bool,
 }
 
@@ -144,7 +147,8 @@ struct Shared {
     /// live log), besides the event channel.
     listener: Mutex<Option<Listener>>,
     source: Source,
-    /// Recorded in place of `upstream` (see `TapConfig::record_own_address`).
+    /// Recorded in place of `upstream` when the client sent no usable
+    /// `Host` (see `TapConfig::record_own_address`).
     recorded_base: Option<String>,
 }
 

@@ -104,8 +104,15 @@ pub(super) async fn forward(
         &[header::HOST, header::CONTENT_LENGTH, header::EXPECT],
     );
     let client_headers = to_list(&parts.headers);
+    let fronting_own_server = shared.recorded_base.is_some() && upstream == shared.upstream;
     let recorded_url = match &shared.recorded_base {
-        Some(base) if upstream == shared.upstream => join_url(base, path_and_query),
+        Some(bind_base) if fronting_own_server => {
+            // The address the client used (with `--bind 0.0.0.0` the bind
+            // address is no address at all); the bind address only when
+            // the client sent no usable Host.
+            let base = client_base(&parts.headers).unwrap_or_else(|| bind_base.clone());
+            join_url(&base, path_and_query)
+        }
         _ => url.clone(),
     };
     let head = Head {
@@ -125,7 +132,14 @@ pub(super) async fn forward(
     );
     let method = reqwest::Method::from_bytes(parts.method.as_str().as_bytes())
         .unwrap_or(reqwest::Method::GET);
-    let outgoing = client.request(method, &url).headers(forwarded).body(body);
+    let mut outgoing_headers = forwarded;
+    if fronting_own_server {
+        forward_host(&parts.headers, &mut outgoing_headers);
+    }
+    let outgoing = client
+        .request(method, &url)
+        .headers(outgoing_headers)
+        .body(body);
     let (head_tx, head_rx) = oneshot::channel();
     let task_shared = shared.clone();
     let upstream = upstream.to_owned();
@@ -142,6 +156,33 @@ pub(super) async fn forward(
             "claudetui tap lost its upstream request; see the log".into(),
         )
     })
+}
+
+/// `http://host:port` from the client's `Host`, if it is a plain
+/// `host[:port]` (no user info, nothing a URL would misread).
+fn client_base(headers: &HeaderMap) -> Option<String> {
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let authority: http::uri::Authority = host.parse().ok()?;
+    (!authority.as_str().contains('@')).then(|| format!("http://{authority}"))
+}
+
+/// In front of the embedded server (`mock --record`) the onward `Host` is
+/// the server's internal port, so the server would build `results_url`
+/// from an address that skips the recording. `X-Forwarded-Host` carries
+/// the client's `Host` instead; it is the one header the tap adds, only
+/// on this internal hop (a tap in front of a real upstream still passes
+/// the end-to-end headers byte for byte and adds nothing), and it is not
+/// recorded, since the client did not send it. A client's own
+/// `X-Forwarded-Host` (a proxy before the tap) is left as it is: it names
+/// the first address, which is the one to hand back.
+fn forward_host(client: &HeaderMap, outgoing: &mut HeaderMap) {
+    const FORWARDED_HOST: http::HeaderName = http::HeaderName::from_static("x-forwarded-host");
+    if outgoing.contains_key(&FORWARDED_HOST) {
+        return;
+    }
+    if let Some(host) = client.get(header::HOST) {
+        outgoing.insert(FORWARDED_HOST, host.clone());
+    }
 }
 
 /// The request as the record keeps it: what went upstream, credentials
