@@ -472,27 +472,22 @@ mod picky_gateway {
     use axum::routing::{get, post};
 
     pub async fn start() -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let app = Router::new()
-            .route("/", get(|| async { "gateway" }))
-            .route("/api/hello", get(|| async { r#"{"message":"hello"}"# }))
-            .route("/v1/messages", post(messages));
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        format!("http://{addr}")
+        serve(post(messages)).await
     }
 
     /// A gateway behind on betas: it refuses `made-up-beta-2099-01-01`,
     /// naming it, and answers everything else.
     pub async fn behind_on_betas() -> String {
+        serve(post(one_beta_refused)).await
+    }
+
+    async fn serve(messages: axum::routing::MethodRouter) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let app = Router::new()
             .route("/", get(|| async { "gateway" }))
             .route("/api/hello", get(|| async { r#"{"message":"hello"}"# }))
-            .route("/v1/messages", post(one_beta_refused));
+            .route("/v1/messages", messages);
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
