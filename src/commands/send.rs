@@ -55,6 +55,7 @@ pub async fn run(
         json: args.json,
         retrying: None,
         streamed_text: false,
+        pending: Vec::new(),
     };
     let exchange = loop {
         let event = tokio::select! {
@@ -69,7 +70,14 @@ pub async fn run(
                 "the engine stopped without an answer".into(),
             ));
         };
-        if let Some(exchange) = printer.event(event) {
+        let done = printer.event(event);
+        // Text is written when the engine has nothing more queued (or a
+        // lot is pending): one write per burst, not one per delta, so a
+        // fast stream is not held back by a syscall per few bytes.
+        if done.is_some() || events.is_empty() || printer.pending.len() >= TEXT_BATCH_BYTES {
+            printer.write_pending();
+        }
+        if let Some(exchange) = done {
             break exchange;
         }
     };
@@ -224,17 +232,26 @@ fn open_store_or_warn(ctx: &Context, err: &mut dyn Write) -> Option<crate::store
 }
 
 /// Turns engine events into output, and knows which exchange is the last.
+/// The most streamed text held before it is written.
+const TEXT_BATCH_BYTES: usize = 64 * 1024;
+
 struct Printer<'a> {
     io: Output<'a>,
     json: bool,
     /// The attempt whose failure is followed by a retry.
     retrying: Option<crate::ExchangeId>,
     streamed_text: bool,
+    /// Streamed text not yet written to stdout.
+    pending: Vec<u8>,
 }
 
 impl Printer<'_> {
     /// Handles one event; returns the final exchange when it arrives.
     fn event(&mut self, event: Event) -> Option<Exchange> {
+        // Whatever else is said comes after the text already streamed.
+        if !matches!(event, Event::StreamDelta { .. }) {
+            self.write_pending();
+        }
         match event {
             Event::Started { attempt, .. } if attempt > 1 && !self.json => {
                 let _ = writeln!(self.io.err, "… attempt {attempt}");
@@ -277,21 +294,31 @@ impl Printer<'_> {
                 content_block: ContentBlock::ToolUse { name, .. },
                 ..
             } => {
-                let _ = write!(self.io.out, "\n[tool_use {name}] ");
+                self.pending
+                    .extend_from_slice(format!("\n[tool_use {name}] ").as_bytes());
             }
             StreamEvent::ContentBlockDelta { delta, .. } => match delta {
                 BlockDelta::Text(text) | BlockDelta::InputJson(text) => {
                     self.streamed_text = true;
-                    let _ = write!(self.io.out, "{text}");
-                    let _ = self.io.out.flush();
+                    self.pending.extend_from_slice(text.as_bytes());
                 }
                 BlockDelta::Thinking(text) => {
+                    self.write_pending();
                     let _ = write!(self.io.err, "{text}");
                 }
                 _ => {}
             },
             _ => {}
         }
+    }
+
+    fn write_pending(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let _ = self.io.out.write_all(&self.pending);
+        let _ = self.io.out.flush();
+        self.pending.clear();
     }
 
     fn finish(&mut self, exchange: &Exchange, saved: bool) -> Exit {
