@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -25,13 +24,7 @@ fn mock_serves_until_sigterm_and_send_works_against_it() {
     ]);
     mock.stdin(Stdio::null());
     let mut child = mock.spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (lines_tx, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = lines_tx.send(line);
-        }
-    });
+    let lines = common::lines_of(child.stdout.take().unwrap());
     let first = lines
         .recv_timeout(Duration::from_secs(20))
         .expect("the mock prints where it listens");

@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::io::BufRead;
 use std::process::Child;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -25,18 +24,7 @@ fn start_mock(fixture: &Fixture, args: &[&str]) -> Running {
     let mut full = vec!["mock", "--port", "0", "--speed", "0"];
     full.extend_from_slice(args);
     let mut child = fixture.command(&full).spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = common::lines_of(child.stdout.take().unwrap());
     let banner = rx
         .recv_timeout(DEADLINE)
         .expect("the mock prints its banner");

@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::io::BufRead;
 use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -181,18 +180,7 @@ fn a_long_running_tap_prints_a_line_per_exchange_and_a_summary_on_sigterm() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = common::lines_of(child.stderr.take().unwrap());
     let lines = Lines(rx);
     let banner = lines.until("ANTHROPIC_BASE_URL=");
     let url = banner

@@ -597,11 +597,7 @@ pub async fn retrieve(
     uri: Uri,
     Path(id): Path<String>,
 ) -> Response {
-    let object = with_batch(&state, &headers, &id, |batch| {
-        batch.advance(Utc::now());
-        Ok(batch.object(&origin(&headers, &uri)))
-    });
-    answer(object, &request_id)
+    step_and_show(&state, &headers, &uri, &id, Batch::advance, &request_id)
 }
 
 pub async fn cancel(
@@ -611,11 +607,23 @@ pub async fn cancel(
     uri: Uri,
     Path(id): Path<String>,
 ) -> Response {
-    let object = with_batch(&state, &headers, &id, |batch| {
-        batch.cancel(Utc::now());
-        Ok(batch.object(&origin(&headers, &uri)))
+    step_and_show(&state, &headers, &uri, &id, Batch::cancel, &request_id)
+}
+
+/// Moves batch `id` on by `step` (now), then answers it as it stands.
+fn step_and_show(
+    state: &Arc<ServerState>,
+    headers: &HeaderMap,
+    uri: &Uri,
+    id: &str,
+    step: impl FnOnce(&mut Batch, DateTime<Utc>),
+    request_id: &RequestId,
+) -> Response {
+    let object = with_batch(state, headers, id, |batch| {
+        step(batch, Utc::now());
+        Ok(batch.object(&origin(headers, uri)))
     });
-    answer(object, &request_id)
+    answer(object, request_id)
 }
 
 pub async fn results(

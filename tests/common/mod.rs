@@ -233,3 +233,21 @@ pub fn self_signed_acceptor() -> (tokio_rustls::TlsAcceptor, String) {
         certified.cert.pem(),
     )
 }
+
+/// The lines of `reader` (a child's stdout or stderr), read on a thread of
+/// their own so the child never blocks on a full pipe.
+pub fn lines_of(reader: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(reader)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
