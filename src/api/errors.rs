@@ -498,14 +498,53 @@ fn kind_for_status(
 fn names_a_missing_model(lower: &str) -> bool {
     (lower.contains("publisher model") && lower.contains("not found"))
         || lower.contains("model identifier is invalid")
-        || lower.contains("invalid model name")
-        || lower.contains("requested model is not supported")
-        || lower.contains("no available channel for model")
-        || lower.contains("api deployment for this resource does not exist")
-        || lower.contains("reached the end of its life")
-        || lower.contains("marked by provider as legacy")
+        || unoffered_model(lower).is_some()
         || (lower.contains("for model")
             && (lower.contains("unknown provider") || lower.contains("no provider")))
+}
+
+/// A model that exists but is not offered where it was asked for, by the
+/// words of the answer (lowercased).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unoffered {
+    /// LiteLLM's "Invalid model name passed in model=…": not a model_name
+    /// of its config.
+    LiteLlmName,
+    /// "Invalid model name" from the API itself.
+    InvalidName,
+    /// "The requested model is not supported": the gateway's upstream.
+    Upstream,
+    /// one-api/new-api's "No available channel for model …".
+    RelayChannel,
+    /// Azure's "The API deployment for this resource does not exist".
+    AzureDeployment,
+    /// Bedrock's "This model version has reached the end of its life".
+    EndOfLife,
+    /// Bedrock's "marked by provider as Legacy" for an inactive account.
+    BedrockLegacy,
+}
+
+pub fn unoffered_model(lower: &str) -> Option<Unoffered> {
+    // LiteLLM's words contain the API's, so they are tried first.
+    const WORDS: [(&str, Unoffered); 7] = [
+        (
+            "invalid model name passed in model=",
+            Unoffered::LiteLlmName,
+        ),
+        ("invalid model name", Unoffered::InvalidName),
+        ("requested model is not supported", Unoffered::Upstream),
+        ("no available channel for model", Unoffered::RelayChannel),
+        (
+            "api deployment for this resource does not exist",
+            Unoffered::AzureDeployment,
+        ),
+        ("reached the end of its life", Unoffered::EndOfLife),
+        ("marked by provider as legacy", Unoffered::BedrockLegacy),
+    ];
+    WORDS
+        .iter()
+        .find(|(words, _)| lower.contains(words))
+        .map(|(_, kind)| *kind)
 }
 
 /// "This credential is only authorized for use with Claude Code": a

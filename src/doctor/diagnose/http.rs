@@ -567,9 +567,11 @@ fn model_not_found(d: &mut Draft) {
 /// longer on Bedrock. Each says where the list of usable models lives.
 fn model_not_offered(d: &mut Draft, model: &str, lower: &str) -> bool {
     let via = d.failure.gateway.as_ref().map(|g| g.name.clone());
-    let (summary, words, fix): (String, String, String) = if lower
-        .contains("invalid model name passed in model=")
-    {
+    use crate::api::errors::{Unoffered, unoffered_model};
+    let Some(unoffered) = unoffered_model(lower) else {
+        return false;
+    };
+    let (summary, words, fix): (String, String, String) = if unoffered == Unoffered::LiteLlmName {
         (
             format!("LiteLLM has no model named {model}"),
             format!(
@@ -579,20 +581,20 @@ fn model_not_offered(d: &mut Draft, model: &str, lower: &str) -> bool {
                 "Add a model_name {model} to the LiteLLM config (or point the client at a model_name it has: ANTHROPIC_MODEL, ANTHROPIC_SMALL_FAST_MODEL)."
             ),
         )
-    } else if lower.contains("invalid model name") && subscription_login(d) {
+    } else if unoffered == Unoffered::InvalidName && subscription_login(d) {
         (
             format!("{model} is not included in this Claude subscription"),
             format!("The request used a Claude subscription login (an OAuth token), and the plan behind it does not include {model}: with such a token the API answers \"Invalid model name\" for a model the plan lacks (Opus models have needed a Max plan; Pro did not include them)."),
             "Pick a model the plan includes (in Claude Code: /model), upgrade the plan, or use a Console API key, which is billed per token and reaches every model.".into(),
         )
-    } else if lower.contains("requested model is not supported") {
+    } else if unoffered == Unoffered::Upstream {
         let who = via.clone().unwrap_or_else(|| "The server".into());
         (
             format!("the upstream behind the gateway does not offer {model}"),
             format!("{who} answered that the model is not supported: it passed the request on, and the upstream account behind it (a Copilot or other provider plan) does not include {model}."),
             "Use a model the upstream account offers (the gateway's GET /v1/models lists them), or a plan that includes this one.".into(),
         )
-    } else if lower.contains("no available channel for model") {
+    } else if unoffered == Unoffered::RelayChannel {
         (
             format!("the relay has no channel for {model}"),
             format!(
@@ -602,19 +604,19 @@ fn model_not_offered(d: &mut Draft, model: &str, lower: &str) -> bool {
                 "Ask the relay's admin to add or enable a channel with {model} for your group, or use a model the relay lists."
             ),
         )
-    } else if lower.contains("api deployment for this resource does not exist") {
+    } else if unoffered == Unoffered::AzureDeployment {
         (
             format!("no Azure deployment named {model}"),
             format!("Azure answered: the resource has no deployment under that name. On Azure AI Foundry the model in a request is a deployment's name, and {model} is not one of this resource's deployments."),
             "Deploy the model in the Azure resource (or a Model Router) and send its deployment name as the model; a deployment created in the last minutes may need a moment.".into(),
         )
-    } else if lower.contains("reached the end of its life") {
+    } else if unoffered == Unoffered::EndOfLife {
         (
             format!("{model} has reached end of life here"),
             "The backend no longer serves this model version: its end of life has passed, so every request to it fails the same way.".into(),
             end_of_life_fix(model),
         )
-    } else if lower.contains("marked by provider as legacy") {
+    } else if unoffered == Unoffered::BedrockLegacy {
         (
             format!("{model} is Legacy on Bedrock and this account may no longer use it"),
             "Bedrock closes Legacy models to accounts that have not used them in the last 15 days: the model still exists, but not for this account.".into(),
